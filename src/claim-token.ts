@@ -1,0 +1,301 @@
+import type { KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { JwtHeader, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import {
+  ConfigError,
+  ExpiredTokenError,
+  InvalidTokenError,
+  JwtOnceError,
+  MissingTokenError,
+  ReusedTokenError,
+  StoreError,
+} from './errors.js';
+import { checkAlgorithms, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
+import { claimExpiry } from './lifetime.js';
+import type { Claim, ClaimContext, ClaimEvent, ClaimOptions } from './options.js';
+import { replayKey } from './replay-key.js';
+import type { ClaimStore } from './stores/claim-store.js';
+import { resolveStore } from './stores/resolve-store.js';
+
+const { verify, decode, TokenExpiredError, NotBeforeError } = jwt;
+
+/**
+ * Verifies and claims tokens with options checked once. Resolves with the
+ * {@link Claim} or rejects with a {@link JwtOnceError}.
+ */
+export type Claimer = (token: string | null | undefined, context?: ClaimContext) => Promise<Claim>;
+
+function checkSeconds(name: string, value: unknown, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`\`${name}\` must be a non-negative number of seconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkPositiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new ConfigError(`\`${name}\` must be a positive integer, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+function checkFunction<T>(name: string, value: T): T {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`\`${name}\` must be a function`);
+  return value;
+}
+
+function describeVerifyError(err: unknown): JwtOnceError {
+  if (err instanceof TokenExpiredError) {
+    return new ExpiredTokenError('The token has expired', { expiredAt: err.expiredAt });
+  }
+  if (err instanceof NotBeforeError) {
+    return new InvalidTokenError('The token is not valid yet (nbf)');
+  }
+  // jsonwebtoken's messages name the failed check, never the token.
+  const reason = err instanceof Error ? err.message : 'verification failed';
+  return new InvalidTokenError(`The token is invalid: ${reason}`);
+}
+
+function eventOf(key: string, payload: JwtPayload, scope: string, request: unknown): ClaimEvent {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return { key, iss: str(payload.iss), sub: str(payload.sub), jti: str(payload.jti), scope, request };
+}
+
+function callHook(hook: ((event: ClaimEvent) => void) | undefined, event: () => ClaimEvent): void {
+  if (hook === undefined) return;
+  try {
+    hook(event());
+  } catch {
+    // Hooks observe; they never change the outcome.
+  }
+}
+
+/** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
+function withinTime(
+  pending: Promise<boolean>,
+  ms: number,
+  onLateWin: () => void,
+): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new StoreError(`The claim store did not answer within ${ms} ms`));
+    }, ms);
+    pending.then(
+      (won) => {
+        if (timedOut) {
+          if (won === true) onLateWin();
+          return;
+        }
+        clearTimeout(timer);
+        resolve(won);
+      },
+      (err: unknown) => {
+        if (timedOut) return;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+class ClaimResult implements Claim {
+  private released: Promise<void> | undefined;
+  readonly expiresAt: Date;
+
+  constructor(
+    readonly payload: JwtPayload,
+    readonly header: JwtHeader,
+    readonly key: string,
+    private readonly expiresAtMs: number,
+    private readonly store: ClaimStore,
+  ) {
+    this.expiresAt = new Date(expiresAtMs);
+  }
+
+  release(): Promise<void> {
+    this.released ??= (async () => {
+      try {
+        await this.store.release(this.key, this.expiresAtMs);
+      } catch (cause) {
+        throw new StoreError('The claim store could not release the claim', { cause });
+      }
+    })();
+    return this.released;
+  }
+}
+
+/**
+ * Checks `options` once and returns a function that verifies and claims
+ * tokens. Adapters use this; call it yourself to pay the option checks and key
+ * parsing once instead of per token.
+ *
+ * Misconfiguration throws a {@link ConfigError} here, never per request.
+ *
+ * @example
+ * import { createClaimer } from 'jwt-once';
+ * const claim = createClaimer({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] });
+ * const { payload } = await claim(tokenFromLink);
+ */
+export function createClaimer(options: ClaimOptions): Claimer {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('options are required: { secret, algorithms }');
+  }
+  const algorithms = checkAlgorithms(options.algorithms);
+  const symmetric = algorithms[0]!.startsWith('HS');
+  const { secret } = options;
+  if (secret === undefined || secret === null || (secret as unknown) === '') {
+    throw new ConfigError('`secret` is required: the shared secret, a PEM public key, a KeyObject, or a key lookup function');
+  }
+  const staticKey: KeyObject | undefined = typeof secret === 'function' ? undefined : prepareKey(secret, symmetric);
+  const resolver: SecretResolver | undefined = typeof secret === 'function' ? secret : undefined;
+  const resolvedKeys = new ResolvedKeyCache(symmetric);
+
+  const clockTolerance = checkSeconds('clockTolerance', options.clockTolerance, 0)!;
+  const maxAge = checkSeconds('maxAge', options.maxAge, undefined);
+  const maxTtl = checkSeconds('maxTtl', options.maxTtl, 86_400)!;
+  const maxTokenLength = checkPositiveInteger('maxTokenLength', options.maxTokenLength, 8192);
+  const storeTimeout = checkPositiveInteger('storeTimeout', options.storeTimeout, 1000);
+  if (options.scope !== undefined && typeof options.scope !== 'string') {
+    throw new ConfigError('`scope` must be a string');
+  }
+  const defaultScope = options.scope ?? '';
+  const validate = checkFunction('validate', options.validate);
+  const onClaim = checkFunction('onClaim', options.onClaim);
+  const onReplay = checkFunction('onReplay', options.onReplay);
+  const clock = checkFunction('now', options.now) ?? Date.now;
+  const store = resolveStore(options.store);
+
+  // Reused across calls: verify() is synchronous, so no two calls share it at once.
+  const verifyOptions: VerifyOptions & { complete: true } = {
+    algorithms,
+    complete: true,
+    clockTolerance,
+    ...(options.issuer !== undefined && { issuer: options.issuer as VerifyOptions['issuer'] }),
+    ...(options.audience !== undefined && { audience: options.audience as VerifyOptions['audience'] }),
+    ...(options.subject !== undefined && { subject: options.subject }),
+    ...(maxAge !== undefined && { maxAge }),
+  };
+  const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
+
+  async function keyFor(token: string): Promise<KeyObject> {
+    if (staticKey !== undefined) return staticKey;
+    const decoded = decode(token, { complete: true });
+    if (decoded === null || typeof decoded.payload !== 'object' || decoded.payload === null) {
+      throw new InvalidTokenError('The token is malformed');
+    }
+    try {
+      return resolvedKeys.get(await resolver!(decoded.header, decoded.payload));
+    } catch (cause) {
+      if (cause instanceof JwtOnceError) throw cause;
+      throw new InvalidTokenError('No key was found for this token', { cause });
+    }
+  }
+
+  return async function claimer(token, context) {
+    if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
+    if (token.length > maxTokenLength) {
+      throw new InvalidTokenError(`The token is longer than ${maxTokenLength} characters`);
+    }
+    const key = await keyFor(token);
+    const now = clock();
+    let header: JwtHeader;
+    let payload: JwtPayload;
+    try {
+      verifyOptions.clockTimestamp = Math.floor(now / 1000);
+      const verified = verify(token, key, verifyOptions);
+      header = verified.header;
+      payload = verified.payload as JwtPayload;
+    } catch (err) {
+      throw describeVerifyError(err);
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new InvalidTokenError('The token payload must be a JSON object');
+    }
+    lifetime.now = now;
+    const expiresAt = claimExpiry(payload, lifetime);
+    const scope = context?.scope ?? defaultScope;
+    const replay = replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+    const request = context?.request;
+
+    if (validate !== undefined) {
+      let accepted: unknown;
+      try {
+        accepted = await validate(payload, { scope, request });
+      } catch (cause) {
+        if (cause instanceof JwtOnceError) throw cause;
+        throw new InvalidTokenError('The token was refused by validate', { cause });
+      }
+      if (accepted === false) throw new InvalidTokenError('The token was refused by validate');
+    }
+
+    let won: unknown;
+    try {
+      const answer = store.claim(replay, expiresAt, now);
+      won =
+        typeof answer === 'boolean'
+          ? answer
+          : await withinTime(answer, storeTimeout, () => {
+              Promise.resolve(store.release(replay, expiresAt)).catch(() => undefined);
+            });
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError('The claim store failed', { cause });
+    }
+    if (won === false) {
+      callHook(onReplay, () => eventOf(replay, payload, scope, request));
+      throw new ReusedTokenError();
+    }
+    if (won !== true) throw new StoreError('The claim store gave no yes-or-no answer');
+    callHook(onClaim, () => eventOf(replay, payload, scope, request));
+    return new ClaimResult(payload, header, replay, expiresAt, store);
+  };
+}
+
+const claimers = new WeakMap<ClaimOptions, Claimer>();
+
+/**
+ * Verifies `token` and atomically records it as used, so that every later
+ * presentation is refused until the token expires.
+ *
+ * Order: verify the signature and claims, bound the lifetime, run `validate`,
+ * then claim. A token refused by any step before the claim is not consumed.
+ * Options are checked once per options object (cached), so pass the same
+ * object on every call, or use {@link createClaimer}.
+ *
+ * @param token the compact JWT (no `Bearer ` prefix).
+ * @param options see {@link ClaimOptions}; `secret` and `algorithms` are required.
+ * @returns the verified payload, replay key, claim expiry and `release()`.
+ * @throws {MissingTokenError} 401 when `token` is empty.
+ * @throws {InvalidTokenError} 401 when it does not verify or cannot be bounded.
+ * @throws {ExpiredTokenError} 401 when it has expired.
+ * @throws {ReusedTokenError} 401 when it was already used.
+ * @throws {StoreError} 503 when the store cannot answer.
+ * @throws {ConfigError} when `options` are wrong.
+ *
+ * @example
+ * import { claimToken, ReusedTokenError } from 'jwt-once';
+ * const options = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] as const };
+ * try {
+ *   const { payload } = await claimToken(token, options);
+ *   await logIn(payload.sub);
+ * } catch (err) {
+ *   if (err instanceof ReusedTokenError) return showLinkAlreadyUsed();
+ *   throw err;
+ * }
+ */
+export function claimToken(token: string | null | undefined, options: ClaimOptions): Promise<Claim> {
+  let claimer = claimers.get(options);
+  if (claimer === undefined) {
+    try {
+      claimer = createClaimer(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    claimers.set(options, claimer);
+  }
+  return claimer(token);
+}

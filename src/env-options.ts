@@ -1,0 +1,38 @@
+import type { Algorithm } from 'jsonwebtoken';
+import { ConfigError } from './errors.js';
+import type { ClaimOptions } from './options.js';
+
+/**
+ * The configuration `jwtOnce()` reads when it is given no `secret`:
+ *
+ * | variable | option | default |
+ * |---|---|---|
+ * | `JWT_ONCE_SECRET` | `secret` | required |
+ * | `JWT_ONCE_ALGORITHMS` | `algorithms` (comma list) | `HS256` |
+ * | `JWT_ONCE_ISSUER` | `issuer` (comma list) | not checked |
+ * | `JWT_ONCE_AUDIENCE` | `audience` (comma list) | not checked |
+ *
+ * Options given in code win over the environment.
+ *
+ * @example
+ * // JWT_ONCE_SECRET=... node server.js
+ * app.use(jwtOnce());
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience'> {
+  const secret = env.JWT_ONCE_SECRET;
+  if (secret === undefined || secret === '') {
+    throw new ConfigError('no secret: pass { secret, algorithms } or set JWT_ONCE_SECRET (and JWT_ONCE_ALGORITHMS, default HS256)');
+  }
+  const list = (value: string | undefined): string[] | undefined => {
+    const items = value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return items !== undefined && items.length > 0 ? items : undefined;
+  };
+  const issuer = list(env.JWT_ONCE_ISSUER);
+  const audience = list(env.JWT_ONCE_AUDIENCE);
+  return {
+    secret,
+    algorithms: (list(env.JWT_ONCE_ALGORITHMS) ?? ['HS256']) as Algorithm[],
+    ...(issuer !== undefined && { issuer: issuer.length === 1 ? issuer[0]! : issuer }),
+    ...(audience !== undefined && { audience: audience.length === 1 ? audience[0]! : audience }),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Every error jwt-once raises. Each has a stable `code` to switch on and the
+ * HTTP `status` an adapter answers with. Messages say what happened and never
+ * contain the token, a secret or a key.
+ */
+
+/** The closed set of codes, so `switch (err.code)` narrows. */
+export type JwtOnceErrorCode =
+  | 'ERR_JWT_ONCE_MISSING'
+  | 'ERR_JWT_ONCE_INVALID'
+  | 'ERR_JWT_ONCE_EXPIRED'
+  | 'ERR_JWT_ONCE_REUSED'
+  | 'ERR_JWT_ONCE_STORE'
+  | 'ERR_JWT_ONCE_CONFIG';
+
+/**
+ * Base class of every jwt-once error.
+ *
+ * @example
+ * try {
+ *   await claimToken(token, options);
+ * } catch (err) {
+ *   if (err instanceof JwtOnceError) console.warn(err.code, err.status);
+ *   else throw err;
+ * }
+ */
+export class JwtOnceError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: JwtOnceErrorCode;
+  /** HTTP status an adapter answers with. */
+  readonly status: number;
+
+  constructor(code: JwtOnceErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** No token was presented (401). The challenge carries no error code (RFC 6750 s3.1). */
+export class MissingTokenError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_MISSING' as const;
+  constructor(message = 'No bearer token was presented', options?: { cause?: unknown }) {
+    super(MissingTokenError.code, 401, message, options);
+  }
+}
+
+/**
+ * The token does not verify or cannot be made single-use (401): malformed,
+ * bad signature, wrong algorithm, audience, issuer or subject, not yet valid,
+ * no usable expiry, lifetime above `maxTtl`, or `validate` refused it.
+ */
+export class InvalidTokenError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_INVALID' as const;
+  constructor(message = 'The token is invalid', options?: { cause?: unknown }) {
+    super(InvalidTokenError.code, 401, message, options);
+  }
+}
+
+/** The token has expired (401). It was not claimed. */
+export class ExpiredTokenError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_EXPIRED' as const;
+  /** When the token expired. */
+  readonly expiredAt: Date | undefined;
+  constructor(message = 'The token has expired', options?: { cause?: unknown; expiredAt?: Date }) {
+    super(ExpiredTokenError.code, 401, message, options);
+    this.expiredAt = options?.expiredAt;
+  }
+}
+
+/** The token was already used (401): this presentation is a replay. */
+export class ReusedTokenError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_REUSED' as const;
+  constructor(message = 'The token has already been used', options?: { cause?: unknown }) {
+    super(ReusedTokenError.code, 401, message, options);
+  }
+}
+
+/**
+ * The claim store could not answer in time (503). The token was refused, never
+ * accepted: jwt-once fails closed. Retrying later is safe.
+ */
+export class StoreError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_STORE' as const;
+  constructor(message = 'The claim store is unavailable', options?: { cause?: unknown }) {
+    super(StoreError.code, 503, message, options);
+  }
+}
+
+/**
+ * Misconfiguration, thrown when a factory is called (never per request):
+ * the message says what to fix. Status 500, as it is a server-side fault.
+ */
+export class ConfigError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_CONFIG' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ConfigError.code, 500, `jwt-once: ${message}`, options);
+  }
+}

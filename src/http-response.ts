@@ -1,0 +1,57 @@
+import { JwtOnceError } from './errors.js';
+
+/** A framework-neutral HTTP answer to a refused token. */
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** RFC 9457 problem details, serialized. */
+  body: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Seconds a client is told to wait after a store failure. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** Makes text safe inside an RFC 6750 quoted-string (no quotes, backslashes or controls). */
+function quotable(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, '');
+}
+
+/**
+ * The answer every adapter gives for a {@link JwtOnceError}: its status; for
+ * 401 an RFC 6750 `WWW-Authenticate: Bearer` challenge (with
+ * `error="invalid_token"` unless no token was presented); for 503 a
+ * `Retry-After`; and an `application/problem+json` body (RFC 9457) with the
+ * error's `code`.
+ *
+ * @example
+ * const { status, headers, body } = errorResponse(err);
+ * res.writeHead(status, headers).end(body);
+ */
+export function errorResponse(err: JwtOnceError): ErrorResponse {
+  const status = err.status;
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (status === 401) {
+    headers['www-authenticate'] =
+      err.code === 'ERR_JWT_ONCE_MISSING'
+        ? 'Bearer'
+        : `Bearer error="invalid_token", error_description="${quotable(err.message)}"`;
+  } else if (status === 503) {
+    headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  }
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: err.message,
+    code: err.code,
+  });
+  return { status, headers, body };
+}

@@ -1,0 +1,23 @@
+export { claimToken, createClaimer, type Claimer } from './claim-token.js';
+export type { Claim, ClaimContext, ClaimEvent, ClaimOptions } from './options.js';
+export {
+  ConfigError,
+  ExpiredTokenError,
+  InvalidTokenError,
+  JwtOnceError,
+  MissingTokenError,
+  ReusedTokenError,
+  StoreError,
+  type JwtOnceErrorCode,
+} from './errors.js';
+export { replayKey } from './replay-key.js';
+export { CLAIM_MARGIN_MS, claimExpiry } from './lifetime.js';
+export { SUPPORTED_ALGORITHMS, type KeyInput, type SecretResolver } from './keys.js';
+export type { ClaimStore } from './stores/claim-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
+export { KeyvMapStore } from './stores/keyv-map-store.js';
+export { getDefaultStore, resolveStore, type StoreOption } from './stores/resolve-store.js';
+export { bearerToken, cookieValue } from './bearer-token.js';
+export { errorResponse, RETRY_AFTER_SECONDS, type ErrorResponse } from './http-response.js';
+export { createRequestGuard, type GuardOptions, type HeaderReader, type RequestGuard } from './request-guard.js';
+export { optionsFromEnv } from './env-options.js';

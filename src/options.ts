@@ -1,0 +1,97 @@
+import type { Algorithm, JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { KeyInput, SecretResolver } from './keys.js';
+import type { StoreOption } from './stores/resolve-store.js';
+
+/** What the `onClaim` and `onReplay` hooks receive. Never the token. */
+export interface ClaimEvent {
+  /** The replay key the token was (or would have been) claimed under. */
+  key: string;
+  iss: string | undefined;
+  sub: string | undefined;
+  jti: string | undefined;
+  /** The scope in force, `''` when none. */
+  scope: string;
+  /** The framework request, when the claim came through an adapter. */
+  request: unknown;
+}
+
+/** Per-call context: what an adapter knows about the request. */
+export interface ClaimContext {
+  /** Overrides the configured `scope` for this call. */
+  scope?: string;
+  /** The framework request, passed to `validate` and the hooks. */
+  request?: unknown;
+}
+
+/**
+ * Options of {@link claimToken} and {@link createClaimer}; every adapter takes
+ * them too.
+ */
+export interface ClaimOptions {
+  /**
+   * The verification key: a shared secret (string or Buffer) for HS*, a PEM
+   * public key for RS, PS and ES algorithms, a `KeyObject`, or a function of the decoded
+   * header and payload returning one (e.g. a `kid` lookup in a JWKS).
+   * Required. Strings are turned into a `KeyObject` once, at creation.
+   */
+  secret: KeyInput | SecretResolver;
+  /** Accepted algorithms. Required and non-empty; `none` is refused. */
+  algorithms: readonly Algorithm[];
+  /** Expected `iss` (one or any of several). @default not checked */
+  issuer?: string | string[];
+  /** Expected `aud`. @default not checked */
+  audience?: string | RegExp | Array<string | RegExp>;
+  /** Expected `sub`. @default not checked */
+  subject?: string;
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. @default 0 */
+  clockTolerance?: number;
+  /** Refuse tokens whose `iat` is older than this many seconds; bounds tokens without `exp`. @default none */
+  maxAge?: number;
+  /**
+   * Longest claim jwt-once will hold, in seconds. A token that would stay valid
+   * longer is refused (401) rather than kept in the store for years.
+   * @default 86_400 (one day)
+   */
+  maxTtl?: number;
+  /** Tokens longer than this many characters are refused before any parsing. @default 8192 */
+  maxTokenLength?: number;
+  /**
+   * Where claims live: a {@link ClaimStore}, a `Keyv` instance, or a store URL.
+   * @default one process-wide {@link MemoryStore} shared by every call that names none
+   */
+  store?: StoreOption;
+  /** Most ms a store call may take before the token is refused with a 503. @default 1000 */
+  storeTimeout?: number;
+  /** Partition of the replay space: a token can be used once per scope. @default '' */
+  scope?: string;
+  /**
+   * Extra check run after verification and before the claim. Throw (or return
+   * `false`) to refuse the token (401) without consuming it, so the client can
+   * retry after a transient failure. A thrown `JwtOnceError` keeps its code and status.
+   * @default none
+   */
+  validate?: (payload: JwtPayload, context: ClaimContext) => unknown;
+  /** Called after a successful claim. Must not throw; errors are ignored. */
+  onClaim?: (event: ClaimEvent) => void;
+  /** Called when a replay is refused: the event to alert on. Must not throw; errors are ignored. */
+  onReplay?: (event: ClaimEvent) => void;
+  /** Clock in epoch ms, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** A successful claim. */
+export interface Claim {
+  /** The verified payload. */
+  payload: JwtPayload;
+  /** The verified header. */
+  header: JwtHeader;
+  /** The replay key the token is claimed under (a hash or `(iss, jti)`). */
+  key: string;
+  /** When the claim may be forgotten: after the token stops verifying. */
+  expiresAt: Date;
+  /**
+   * Give the token back so it can be presented again (e.g. the work it
+   * authorised failed). Idempotent; only removes this claim.
+   */
+  release(): Promise<void>;
+}

@@ -1,0 +1,51 @@
+/**
+ * The contract every claim store fulfils. One call does the atomic step
+ * (`claim`), like `increment` in express-rate-limit: there is no separate
+ * "is it used?" read that could race with a write.
+ *
+ * Implement it to put claims anywhere; the package ships a memory store and
+ * Keyv-backed stores (Map, SQLite, Redis).
+ *
+ * @example
+ * const store: ClaimStore = {
+ *   async claim(key, expiresAt) { return db.insertIfAbsent(key, expiresAt); },
+ *   async release(key, expiresAt) { await db.deleteIf(key, expiresAt); },
+ * };
+ */
+export interface ClaimStore {
+  /**
+   * Atomically record `key` as used until `expiresAt` (epoch milliseconds),
+   * unless a live (unexpired) claim of `key` already exists.
+   *
+   * Must resolve `true` for exactly one of any number of concurrent calls with
+   * the same key, `false` for every other call while that claim lives, and
+   * reject (or throw) when the store cannot answer: never guess `true`.
+   * An entry whose `expiresAt` has passed counts as absent.
+   *
+   * @param key Replay key: a hash or `(iss, jti)`, never the token.
+   * @param expiresAt Epoch ms after which the claim may be forgotten.
+   * @param now Epoch ms the caller considers "now" (its injected clock).
+   *   Stores that keep their own clock (Redis) may ignore it.
+   */
+  claim(key: string, expiresAt: number, now: number): Promise<boolean> | boolean;
+
+  /**
+   * Remove the claim of `key` made with this `expiresAt`, so the token can be
+   * presented again. Compare-and-delete: a claim with another expiry is kept.
+   * Releasing an absent key is not an error.
+   */
+  release(key: string, expiresAt: number): Promise<void> | void;
+
+  /** Free timers and connections. Optional; called by `closeStores()` for stores jwt-once opened itself. */
+  close?(): Promise<void> | void;
+}
+
+/** True when `value` looks like a {@link ClaimStore}. */
+export function isClaimStore(value: unknown): value is ClaimStore {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ClaimStore).claim === 'function' &&
+    typeof (value as ClaimStore).release === 'function'
+  );
+}

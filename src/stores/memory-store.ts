@@ -1,0 +1,114 @@
+import { StoreError } from '../errors.js';
+import type { ClaimStore } from './claim-store.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most live claims held at once. When full, new claims are refused with a
+   * store error (503) rather than evicting a live claim: an evicted claim would
+   * reopen a replay window.
+   * @default 1_000_000
+   */
+  maxEntries?: number;
+  /**
+   * How often expired claims are swept, in ms. The timer is unref'd, so it
+   * never keeps a process alive.
+   * @default 60_000
+   */
+  sweepInterval?: number;
+  /** Clock used by the background sweep (epoch ms). @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Claims held in this process's memory: atomic by construction (the check and
+ * the write run with no `await` between them), swept in the background, and
+ * bounded. Protects one process; use SQLite or Redis for several.
+ *
+ * @example
+ * import { MemoryStore, claimToken } from 'jwt-once';
+ * const store = new MemoryStore({ maxEntries: 100_000 });
+ * await claimToken(token, { secret, algorithms: ['HS256'], store });
+ */
+export class MemoryStore implements ClaimStore {
+  readonly maxEntries: number;
+  readonly sweepInterval: number;
+  private readonly entries = new Map<string, number>();
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private lastFullSweep = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const { maxEntries = 1_000_000, sweepInterval = 60_000, now = Date.now } = options;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new TypeError(`jwt-once: MemoryStore maxEntries must be a positive integer, got ${String(maxEntries)}`);
+    }
+    if (!Number.isFinite(sweepInterval) || sweepInterval < 1) {
+      throw new TypeError(`jwt-once: MemoryStore sweepInterval must be a positive number of ms, got ${String(sweepInterval)}`);
+    }
+    this.maxEntries = maxEntries;
+    this.sweepInterval = sweepInterval;
+    this.clock = now;
+  }
+
+  /** Live and not yet swept claims. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  claim(key: string, expiresAt: number, now: number): boolean {
+    const entries = this.entries;
+    const existing = entries.get(key);
+    if (existing !== undefined && existing > now) return false;
+    if (existing === undefined && entries.size >= this.maxEntries) {
+      // Full: reclaim expired entries at most once a second, then fail closed.
+      if (now - this.lastFullSweep >= 1000) {
+        this.lastFullSweep = now;
+        this.sweep(now);
+      }
+      if (entries.size >= this.maxEntries) {
+        throw new StoreError(`Memory store is full (maxEntries ${this.maxEntries}); refusing rather than evicting a live claim`);
+      }
+    }
+    entries.set(key, expiresAt);
+    if (this.timer === undefined) this.startSweeping();
+    return true;
+  }
+
+  release(key: string, expiresAt: number): void {
+    if (this.entries.get(key) === expiresAt) this.entries.delete(key);
+  }
+
+  /**
+   * Delete every claim expired at `now`. Runs on its own timer; call it
+   * directly to sweep at a chosen time (tests inject the clock this way).
+   * @returns how many claims were removed.
+   */
+  sweep(now: number = this.clock()): number {
+    let removed = 0;
+    for (const [key, expiresAt] of this.entries) {
+      if (expiresAt <= now) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    if (this.entries.size === 0) this.stopSweeping();
+    return removed;
+  }
+
+  /** Stop the sweep timer and forget every claim. */
+  close(): void {
+    this.stopSweeping();
+    this.entries.clear();
+  }
+
+  private startSweeping(): void {
+    this.timer = setInterval(() => this.sweep(), this.sweepInterval);
+    this.timer.unref();
+  }
+
+  private stopSweeping(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

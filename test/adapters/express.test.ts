@@ -1,0 +1,179 @@
+import { createServer } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { jwtOnce, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
+import { MemoryStore, type ClaimStore } from '../../src/index.js';
+import { bodyOf, listen, withBearer } from '../helpers/http.js';
+import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+
+async function serve(configure: (app: express.Express) => void) {
+  const app = express();
+  configure(app);
+  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(err.status ?? 500).json({ error: err.message });
+  });
+  return listen(createServer(app));
+}
+
+function opts(extra: Partial<ExpressJwtOnceOptions> = {}): ExpressJwtOnceOptions {
+  return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };
+}
+
+const ok = (req: Request, res: Response) => res.json({ sub: (req as JwtOnceRequest).auth?.sub ?? null, key: (req as JwtOnceRequest).jwtOnce?.key });
+
+describe('Express jwtOnce', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  afterEach(async () => server?.close());
+
+  it('passes the first use with req.auth, refuses the replay with a challenge and a problem body', async () => {
+    server = await serve((app) => app.post('/login', jwtOnce(opts()), ok));
+    const token = hsToken({ sub: 'alice' });
+    const first = await withBearer(`${server.url}/login`, token);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ sub: 'alice', key: expect.stringMatching(/^sha256:/) });
+
+    const replay = await withBearer(`${server.url}/login`, token);
+    expect(replay.status).toBe(401);
+    expect(replay.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(replay.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="The token has already been used"');
+    expect(await replay.json()).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'The token has already been used',
+      code: 'ERR_JWT_ONCE_REUSED',
+    });
+  });
+
+  it('lets exactly one of 1,000 concurrent HTTP requests with one token through', async () => {
+    server = await serve((app) => app.post('/pay', jwtOnce(opts()), ok));
+    const token = hsToken();
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, () => withBearer(`${server.url}/pay`, token).then(async (r) => { await r.arrayBuffer(); return r.status; })),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(999);
+  });
+
+  it('answers a request without a token with a bare Bearer challenge', async () => {
+    server = await serve((app) => app.post('/x', jwtOnce(opts()), ok));
+    const res = await withBearer(`${server.url}/x`, undefined);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await res.json()).toMatchObject({ code: 'ERR_JWT_ONCE_MISSING' });
+    const basic = await fetch(`${server.url}/x`, { method: 'POST', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect((await bodyOf(basic)).code).toBe('ERR_JWT_ONCE_MISSING');
+  });
+
+  it.each([
+    ['invalid', () => hsToken({}, 300, 'a-different-secret-0123456789abcdef'), 'ERR_JWT_ONCE_INVALID'],
+    ['expired', () => hsToken({}, -10), 'ERR_JWT_ONCE_EXPIRED'],
+  ])('answers an %s token with 401 and its code', async (_name, make, code) => {
+    server = await serve((app) => app.post('/x', jwtOnce(opts()), ok));
+    const res = await withBearer(`${server.url}/x`, make());
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="/);
+    expect((await bodyOf(res)).code).toBe(code);
+  });
+
+  it('answers 503 with Retry-After when the store is down, and lets nothing through', async () => {
+    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    server = await serve((app) => app.post('/x', jwtOnce(opts({ store: down })), ok));
+    const res = await withBearer(`${server.url}/x`, hsToken());
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await bodyOf(res)).code).toBe('ERR_JWT_ONCE_STORE');
+  });
+
+  it('leaves the token usable when validate refuses it', async () => {
+    let allow = false;
+    server = await serve((app) => app.post('/x', jwtOnce(opts({ validate: () => allow })), ok));
+    const token = hsToken();
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
+    allow = true;
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(200);
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
+  });
+
+  it('partitions by a per-request scope', async () => {
+    server = await serve((app) => app.use(jwtOnce(opts({ scope: (req) => req.path }))).post(['/a', '/b'], ok));
+    const token = hsToken();
+    expect((await withBearer(`${server.url}/a`, token)).status).toBe(200);
+    expect((await withBearer(`${server.url}/b`, token)).status).toBe(200);
+    expect((await withBearer(`${server.url}/a`, token)).status).toBe(401);
+  });
+
+  it('releases the claim when the handler fails and releaseOnError is on', async () => {
+    let fail = true;
+    server = await serve((app) =>
+      app.post('/x', jwtOnce(opts({ releaseOnError: true })), (req, res) => {
+        if (fail) throw new Error('downstream failure');
+        ok(req, res);
+      }),
+    );
+    const token = hsToken();
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(500);
+    fail = false;
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(200);
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
+  });
+
+  it('keeps the claim when the handler fails and releaseOnError is off', async () => {
+    server = await serve((app) => app.post('/x', jwtOnce(opts()), () => { throw new Error('boom'); }));
+    const token = hsToken();
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(500);
+    expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
+  });
+
+  it('lets a downstream error keep its own status', async () => {
+    server = await serve((app) =>
+      app.post('/x', jwtOnce(opts()), () => { throw Object.assign(new Error('teapot'), { status: 418 }); }),
+    );
+    const res = await withBearer(`${server.url}/x`, hsToken());
+    expect(res.status).toBe(418);
+    expect(await res.json()).toEqual({ error: 'teapot' });
+  });
+
+  it('reads the token from a cookie, and from getToken', async () => {
+    server = await serve((app) => {
+      app.post('/cookie', jwtOnce(opts({ cookie: 'magic' })), ok);
+      app.post('/query', jwtOnce(opts({ getToken: (req) => req.query.t as string | undefined })), ok);
+    });
+    const token = hsToken({ sub: 'cookie-user' });
+    const res = await fetch(`${server.url}/cookie`, { method: 'POST', headers: { cookie: `theme=dark; magic=${token}` } });
+    expect(await res.json()).toMatchObject({ sub: 'cookie-user' });
+    const again = await fetch(`${server.url}/cookie`, { method: 'POST', headers: { cookie: `magic=${token}` } });
+    expect(again.status).toBe(401);
+    const viaQuery = await fetch(`${server.url}/query?t=${hsToken({ sub: 'q' })}`, { method: 'POST' });
+    expect(await viaQuery.json()).toMatchObject({ sub: 'q' });
+  });
+
+  it('hands refusals to onError when given', async () => {
+    server = await serve((app) =>
+      app.post('/x', jwtOnce(opts({ onError: (err, _req, res) => { res.status(403).json({ mine: err.code }); } })), ok),
+    );
+    const res = await withBearer(`${server.url}/x`, undefined);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ mine: 'ERR_JWT_ONCE_MISSING' });
+  });
+
+  it('reads its configuration from the environment when given none', async () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.JWT_ONCE_SECRET;
+      expect(() => jwtOnce()).toThrow(/JWT_ONCE_SECRET/);
+      process.env.JWT_ONCE_SECRET = HS_SECRET;
+      process.env.JWT_ONCE_ISSUER = 'https://id.example';
+      server = await serve((app) => app.post('/x', jwtOnce({ now: () => NOW, store: new MemoryStore() }), ok));
+      expect((await withBearer(`${server.url}/x`, hsToken({ iss: 'https://id.example' }))).status).toBe(200);
+      expect((await withBearer(`${server.url}/x`, hsToken({ iss: 'https://other.example' }))).status).toBe(401);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('throws at creation on misconfiguration', () => {
+    expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
+    expect(() => jwtOnce({ secret: HS_SECRET, algorithms: ['none' as 'HS256'] })).toThrow(/none/);
+    expect(() => jwtOnce(opts({ cookie: '' }))).toThrow(/cookie/);
+  });
+});
