@@ -11,6 +11,7 @@ import type { ClaimOptions } from './options.js';
  * | `JWT_ONCE_ALGORITHMS` | `algorithms` (comma list) | `HS256` |
  * | `JWT_ONCE_ISSUER` | `issuer` (comma list) | not checked |
  * | `JWT_ONCE_AUDIENCE` | `audience` (comma list) | not checked |
+ * | `JWT_ONCE_STORE` | `store` (URL: `memory://`, `sqlite://path.db`, `redis://host:port`, `rediss://...`) | process-wide memory store |
  *
  * Options given in code win over the environment.
  *
@@ -18,7 +19,7 @@ import type { ClaimOptions } from './options.js';
  * // JWT_ONCE_SECRET=... node server.js
  * app.use(jwtOnce());
  */
-export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience'> {
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'store'> {
   const secret = env.JWT_ONCE_SECRET;
   if (secret === undefined || secret === '') {
     throw new ConfigError('no secret: pass { secret, algorithms } or set JWT_ONCE_SECRET (and JWT_ONCE_ALGORITHMS, default HS256)');
@@ -34,5 +35,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Claim
     algorithms: (list(env.JWT_ONCE_ALGORITHMS) ?? ['HS256']) as Algorithm[],
     ...(issuer !== undefined && { issuer: issuer.length === 1 ? issuer[0]! : issuer }),
     ...(audience !== undefined && { audience: audience.length === 1 ? audience[0]! : audience }),
+    ...(env.JWT_ONCE_STORE !== undefined && env.JWT_ONCE_STORE.trim() !== '' && { store: env.JWT_ONCE_STORE.trim() }),
   };
 }

@@ -1,5 +1,12 @@
-export { claimToken, createClaimer, type Claimer } from './claim-token.js';
-export type { Claim, ClaimContext, ClaimEvent, ClaimOptions } from './options.js';
+export {
+  claimToken,
+  claimVerified,
+  createClaimer,
+  createVerifiedClaimer,
+  type Claimer,
+  type VerifiedClaimer,
+} from './claim-token.js';
+export type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 export {
   ConfigError,
   ExpiredTokenError,
@@ -21,3 +28,7 @@ export { bearerToken, cookieValue } from './bearer-token.js';
 export { errorResponse, RETRY_AFTER_SECONDS, type ErrorResponse } from './http-response.js';
 export { createRequestGuard, type GuardOptions, type HeaderReader, type RequestGuard } from './request-guard.js';
 export { optionsFromEnv } from './env-options.js';
+export { closeStores, openStore, type ResolveStoreOptions } from './stores/resolve-store.js';
+export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient } from './stores/redis-store.js';
+export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite-store.js';
+export { KeyvLockedStore } from './stores/keyv-locked-store.js';

@@ -56,10 +56,20 @@ export interface ClaimOptions {
   /** Tokens longer than this many characters are refused before any parsing. @default 8192 */
   maxTokenLength?: number;
   /**
-   * Where claims live: a {@link ClaimStore}, a `Keyv` instance, or a store URL.
+   * Where claims live: a {@link ClaimStore}, a `Keyv` instance (Map, `@keyv/sqlite`,
+   * `@keyv/redis`), or a store URL (`memory://`, `sqlite://path.db`,
+   * `redis://host:port`, `rediss://...`) opened once per process.
    * @default one process-wide {@link MemoryStore} shared by every call that names none
    */
   store?: StoreOption;
+  /**
+   * Accept a Keyv adapter that has no atomic claim (anything but the Map,
+   * `@keyv/redis` and `@keyv/sqlite`) through a get-then-set under a
+   * per-process lock. **Safe within one process only**: two processes sharing
+   * that backend can both accept the same token.
+   * @default false (such an adapter is refused with a ConfigError)
+   */
+  allowNonAtomicStore?: boolean;
   /** Most ms a store call may take before the token is refused with a 503. @default 1000 */
   storeTimeout?: number;
   /** Partition of the replay space: a token can be used once per scope. @default '' */
@@ -78,6 +88,13 @@ export interface ClaimOptions {
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }
+
+/**
+ * Options of {@link createVerifiedClaimer} and {@link claimVerified}: the
+ * {@link ClaimOptions} without the verification settings, which belong to the
+ * verifier in front of jwt-once.
+ */
+export type VerifiedClaimOptions = Omit<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'subject'>;
 
 /** A successful claim. */
 export interface Claim {

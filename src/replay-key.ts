@@ -1,6 +1,17 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { JwtPayload } from 'jsonwebtoken';
 import { InvalidTokenError } from './errors.js';
+
+type OneShotHash = (algorithm: string, data: string, outputEncoding: 'base64url') => string;
+/** `crypto.hash` (Node >= 20.12) hashes in one call, twice as fast as `createHash()`; older Nodes fall back. */
+const oneShotHash = (crypto as { hash?: OneShotHash }).hash;
+
+/** base64url SHA-256 of `data`, without allocating a Hash object when the runtime allows. */
+function sha256(data: string): string {
+  return oneShotHash !== undefined
+    ? oneShotHash('sha256', data, 'base64url')
+    : crypto.createHash('sha256').update(data).digest('base64url');
+}
 
 /** Longest `jti` or `iss` accepted into a replay key. */
 export const MAX_ID_LENGTH = 256;
@@ -28,7 +39,7 @@ export function replayKey(signingInput: string, payload: JwtPayload, scope: stri
   const prefix = scope === '' ? '' : `${scope.length}:${scope}:`;
   const { jti } = payload;
   if (jti === undefined) {
-    return `${prefix}sha256:${createHash('sha256').update(signingInput).digest('base64url')}`;
+    return `${prefix}sha256:${sha256(signingInput)}`;
   }
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_ID_LENGTH) {
     throw new InvalidTokenError(`The jti claim must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);

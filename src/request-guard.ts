@@ -1,8 +1,9 @@
 import { bearerToken, cookieValue } from './bearer-token.js';
-import { createClaimer } from './claim-token.js';
+import type { JwtPayload } from 'jsonwebtoken';
+import { createClaimer, createVerifiedClaimer } from './claim-token.js';
 import { optionsFromEnv } from './env-options.js';
 import { ConfigError } from './errors.js';
-import type { Claim, ClaimOptions } from './options.js';
+import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 
 /**
  * Options every adapter takes: the {@link ClaimOptions} plus how to find the
@@ -32,6 +33,21 @@ export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algori
    * 5xx), so the client may retry with the same token. @default false
    */
   releaseOnError?: boolean;
+  /**
+   * Composition: reads the payload a verifier placed on the request before
+   * jwt-once (express-jwt `req.auth`, koa-jwt `ctx.state.user`, hono/jwt
+   * `c.get('jwtPayload')`). jwt-once then only claims the token, without
+   * verifying it again: `secret`, `algorithms`, `issuer`, `audience` and
+   * `subject` belong to the verifier and are refused here.
+   *
+   * **Only behind a verifier.** The token is still read from the request (as
+   * `getToken`/`cookie` say: the place the verifier read it from) and the
+   * replay key comes from its signed part; its payload must equal the
+   * verified one. No payload means 401, never a pass. Keep `clockTolerance`
+   * and `maxAge` at least as large as the verifier's.
+   * @default none: jwt-once verifies the token itself
+   */
+  verifiedPayload?: (request: Req) => unknown;
 }
 
 /** Reads one request header, lower-case name, first value. */
@@ -42,6 +58,12 @@ export interface RequestGuard<Req> {
   /** Finds the token in the request, verifies and claims it. Rejects with a `JwtOnceError`. */
   claim(request: Req, header: HeaderReader): Promise<Claim>;
   readonly releaseOnError: boolean;
+  /**
+   * Called by adapters once the downstream handlers are done: releases the
+   * claim when `releaseOnError` is on and they failed (threw, or answered
+   * with a status of 500 or more). Never rejects.
+   */
+  settle(claim: Claim, outcome: { threw: boolean; status: number }): Promise<void>;
 }
 
 /**
@@ -55,20 +77,18 @@ export interface RequestGuard<Req> {
  */
 export function createRequestGuard<Req>(options: GuardOptions<Req> = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
-  const { getToken, cookie, scope, releaseOnError = false, ...rest } = options;
+  const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, ...rest } = options;
   if (getToken !== undefined && typeof getToken !== 'function') throw new ConfigError('`getToken` must be a function');
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie === '')) throw new ConfigError('`cookie` must be a cookie name');
   if (scope !== undefined && typeof scope !== 'string' && typeof scope !== 'function') {
     throw new ConfigError('`scope` must be a string or a function of the request');
   }
   if (typeof releaseOnError !== 'boolean') throw new ConfigError('`releaseOnError` must be a boolean');
+  if (verifiedPayload !== undefined && typeof verifiedPayload !== 'function') {
+    throw new ConfigError('`verifiedPayload` must be a function of the request returning the verified payload');
+  }
 
-  const claimOptions: ClaimOptions =
-    rest.secret === undefined
-      ? { ...optionsFromEnv(env), ...stripUndefined(rest) }
-      : ({ ...rest } as ClaimOptions);
-  if (typeof scope === 'string') claimOptions.scope = scope;
-  const claimer = createClaimer(claimOptions);
+  const claim = verifiedPayload === undefined ? verifyingClaim(rest, scope, env) : verifiedClaim(rest, scope, verifiedPayload);
   const scopeOf = typeof scope === 'function' ? scope : undefined;
 
   async function tokenOf(request: Req, header: HeaderReader): Promise<string | null | undefined> {
@@ -82,9 +102,41 @@ export function createRequestGuard<Req>(options: GuardOptions<Req> = {}, env: No
     releaseOnError,
     async claim(request, header) {
       const token = await tokenOf(request, header);
-      return claimer(token, scopeOf === undefined ? { request } : { request, scope: scopeOf(request) });
+      return claim(token, request, scopeOf === undefined ? { request } : { request, scope: scopeOf(request) });
+    },
+    async settle(done, { threw, status }) {
+      if (!releaseOnError || (!threw && status < 500)) return;
+      // The handler's failure is what the client sees; a failed release only keeps the token used.
+      await done.release().catch(() => undefined);
     },
   };
+}
+
+type ClaimCall<Req> = (token: string | null | undefined, request: Req, context: ClaimContext) => Promise<Claim>;
+type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope' | 'releaseOnError' | 'verifiedPayload'>;
+
+/** The default: jwt-once verifies the token (options in code, else from the environment). */
+function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: NodeJS.ProcessEnv): ClaimCall<Req> {
+  const claimOptions: ClaimOptions =
+    rest.secret === undefined
+      ? { ...optionsFromEnv(env), ...stripUndefined(rest) }
+      : ({ ...rest } as ClaimOptions);
+  if (typeof scope === 'string') claimOptions.scope = scope;
+  const claimer = createClaimer(claimOptions);
+  return (token, _request, context) => claimer(token, context);
+}
+
+/** Composition: a verifier in front already checked the token; only claim it. */
+function verifiedClaim<Req>(
+  rest: ClaimSettings<Req>,
+  scope: GuardOptions<Req>['scope'],
+  verifiedPayload: (request: Req) => unknown,
+): ClaimCall<Req> {
+  const claimOptions: VerifiedClaimOptions = { ...stripUndefined(rest) };
+  if (typeof scope === 'string') claimOptions.scope = scope;
+  const claimer = createVerifiedClaimer(claimOptions);
+  // The claimer refuses anything but a payload object (401).
+  return (token, request, context) => claimer(token, verifiedPayload(request) as JwtPayload | undefined, context);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

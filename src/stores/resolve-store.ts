@@ -1,17 +1,39 @@
-import { ConfigError } from '../errors.js';
+import { resolve as resolvePath } from 'node:path';
+import { ConfigError, StoreError } from '../errors.js';
 import { isClaimStore, type ClaimStore } from './claim-store.js';
+import { KeyvLockedStore } from './keyv-locked-store.js';
 import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
+import { isKeyvRedisAdapter, RedisClaimStore } from './redis-store.js';
+import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import type Keyv from 'keyv';
 
-/** What the `store` option accepts. */
-export type StoreOption = ClaimStore | Keyv;
+/**
+ * What the `store` option accepts: a {@link ClaimStore}, a `Keyv` instance
+ * (Map, `@keyv/redis` or `@keyv/sqlite`), or a store URL (`memory://`,
+ * `sqlite://path.db`, `redis://[user:pass@]host:port[/db]`, `rediss://...`).
+ */
+export type StoreOption = ClaimStore | Keyv | string;
+
+/** How {@link resolveStore} treats Keyv adapters it cannot claim on atomically. */
+export interface ResolveStoreOptions {
+  /**
+   * Accept any other Keyv adapter through a get-then-set guarded by a
+   * per-process lock: safe within one process only (two processes can both
+   * win a token). @default false
+   */
+  allowNonAtomicStore?: boolean;
+}
 
 let defaultStore: MemoryStore | undefined;
 
 /**
  * The process-wide memory store used by every call that names no store.
  * Created on first use.
+ *
+ * @example
+ * import { getDefaultStore } from 'jwt-once';
+ * getDefaultStore().sweep(); // drop expired claims now
  */
 export function getDefaultStore(): MemoryStore {
   defaultStore ??= new MemoryStore();
@@ -29,29 +51,175 @@ function isKeyv(value: object): value is Keyv {
 }
 
 const keyvStores = new WeakMap<object, ClaimStore>();
+const urlStores = new Map<string, ClaimStore>();
+
+/** A store URL with any password and query removed, safe to put in a message. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return `${url.slice(0, url.indexOf(':') + 1)}//...`;
+  }
+}
+
+/** Loads an optional peer dependency; works from the ESM and the CommonJS build. */
+async function loadPeer<T>(name: string, load: () => Promise<T>, forUrl: string, alsoInstall = ''): Promise<T> {
+  try {
+    return await load();
+  } catch (cause) {
+    const missing = (cause as { code?: unknown } | null)?.code;
+    if (missing === 'ERR_MODULE_NOT_FOUND' || missing === 'MODULE_NOT_FOUND') {
+      throw new StoreError(`jwt-once: the store ${forUrl} needs the optional package ${name}: npm install ${name}${alsoInstall}`, { cause });
+    }
+    throw new StoreError(`jwt-once: ${name} could not be loaded for the store ${forUrl}`, { cause });
+  }
+}
+
+function defaultExport<T>(module: { default?: unknown }, named: string): T {
+  const m = module as Record<string, unknown>;
+  return (m[named] ?? (m.default as Record<string, unknown> | undefined)?.[named] ?? m.default) as T;
+}
+
+type KeyvConstructor = new (store: unknown, options?: object) => Keyv;
+
+async function loadKeyv(): Promise<KeyvConstructor> {
+  return defaultExport<KeyvConstructor>(await import('keyv'), 'Keyv');
+}
+
+async function openSqlite(url: string, path: string): Promise<Keyv> {
+  const module = await loadPeer('@keyv/sqlite', () => import('@keyv/sqlite'), url);
+  const KeyvSqlite = defaultExport<new (options: object) => unknown>(module, 'KeyvSqlite');
+  const Keyv = await loadKeyv();
+  const file = path === ':memory:' ? path : resolvePath(path);
+  const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 }), { namespace: 'jwt-once' });
+  keyv.on('error', () => undefined); // failures surface as rejected claims
+  return keyv;
+}
+
+async function openRedis(url: string, redacted: string): Promise<Keyv> {
+  const module = await loadPeer('@keyv/redis', () => import('@keyv/redis'), redacted, ' redis');
+  const KeyvRedis = defaultExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
+  const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
+  const Keyv = await loadKeyv();
+  const client = createClient({
+    url,
+    disableOfflineQueue: true, // an outage is refused at once, not queued
+    socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+  });
+  client.on('error', () => undefined); // failures surface as rejected claims
+  const keyv = new Keyv(new KeyvRedis(client), { namespace: 'jwt-once' });
+  keyv.on('error', () => undefined);
+  return keyv;
+}
+
+/**
+ * Opens the store a URL names, once per process: the same URL string gives
+ * the same store, so `claimToken(t, { store: process.env.JWT_ONCE_STORE })`
+ * on every request shares one connection. The optional packages
+ * (`@keyv/sqlite`, `@keyv/redis`) are loaded when the first claim needs them;
+ * a missing one fails that claim (503) with a message naming the package, or
+ * fails `await store.ready()` at start-up.
+ *
+ * - `memory://`: a new {@link MemoryStore} (one process).
+ * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
+ *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`.
+ * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
+ *   (a fleet), Keyv namespace `jwt-once`, no offline queue, 1 s command and connect timeouts.
+ *
+ * Close them with {@link closeStores}.
+ *
+ * @throws {ConfigError} for an unknown scheme or a malformed URL (the message never repeats a password).
+ * @example
+ * import { openStore } from 'jwt-once';
+ * const store = openStore(process.env.JWT_ONCE_STORE ?? 'sqlite://var/jwt-once.db');
+ * await store.ready?.(); // optional: fail fast at start-up
+ */
+export function openStore(url: string): ClaimStore & { ready?(): Promise<void> } {
+  const cached = urlStores.get(url);
+  if (cached !== undefined) return cached as ClaimStore & { ready?(): Promise<void> };
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  let store: ClaimStore;
+  if (scheme === 'memory') {
+    store = new MemoryStore();
+  } else if (scheme === 'sqlite') {
+    const path = url.slice('sqlite://'.length).split('?')[0]!;
+    if (path === '') throw new ConfigError('a sqlite:// store URL needs a file path, e.g. sqlite://var/jwt-once.db');
+    store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), {}, true);
+  } else if (scheme === 'redis' || scheme === 'rediss') {
+    const redacted = describeUrl(url);
+    try {
+      const parsed = new URL(url);
+      if (parsed.hostname === '') throw new Error('no host');
+    } catch {
+      throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
+    }
+    store = new RedisClaimStore(openRedis(url, redacted), {}, true);
+  } else {
+    throw new ConfigError(
+      `unknown store URL scheme${scheme === undefined ? '' : ` "${scheme}://"`}; use memory://, sqlite://path.db, redis://host:port or rediss://host:port`,
+    );
+  }
+  urlStores.set(url, store);
+  return store;
+}
+
+/**
+ * Closes every store jwt-once opened itself from a URL (connections, timers)
+ * and forgets them, so a later claim with the same URL opens it again. Stores
+ * and Keyv instances you passed are left to you. Call it on shutdown and in
+ * test teardown.
+ *
+ * @example
+ * import { closeStores } from 'jwt-once';
+ * process.on('SIGTERM', async () => { server.close(); await closeStores(); });
+ */
+export async function closeStores(): Promise<void> {
+  const stores = [...urlStores.values()];
+  urlStores.clear();
+  await Promise.allSettled(stores.map(async (store) => store.close?.()));
+}
 
 /**
  * Turns the `store` option into a {@link ClaimStore}, once, at creation.
  * Throws a {@link ConfigError} saying what to pass when it cannot.
+ *
+ * - a `ClaimStore`: used as is;
+ * - `new Keyv()` (Map): {@link KeyvMapStore};
+ * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore};
+ * - any other Keyv adapter: refused, unless `allowNonAtomicStore: true` ({@link KeyvLockedStore}, one process only);
+ * - a string: {@link openStore}.
+ *
+ * @param option the `store` option. @default the process-wide {@link MemoryStore}
+ * @example
+ * import { resolveStore } from 'jwt-once';
+ * const store = resolveStore('sqlite://var/jwt-once.db');
  */
-export function resolveStore(option: StoreOption | undefined): ClaimStore {
+export function resolveStore(option: StoreOption | undefined, options: ResolveStoreOptions = {}): ClaimStore {
   if (option === undefined || option === null) return getDefaultStore();
+  if (typeof option === 'string') return openStore(option);
   if (typeof option !== 'object') {
-    throw new ConfigError('`store` must be a ClaimStore or a Keyv instance');
+    throw new ConfigError('`store` must be a ClaimStore, a Keyv instance or a store URL');
   }
   if (isClaimStore(option)) return option;
   if (isKeyv(option)) {
     let store = keyvStores.get(option);
+    if (store instanceof KeyvLockedStore && options.allowNonAtomicStore !== true) store = undefined;
     if (store === undefined) {
-      if (!(option.store instanceof Map)) {
+      const adapter: unknown = option.store;
+      if (adapter instanceof Map) store = new KeyvMapStore(option);
+      else if (isKeyvRedisAdapter(adapter)) store = new RedisClaimStore(option);
+      else if (isKeyvSqliteAdapter(adapter)) store = new SqliteClaimStore(option);
+      else if (options.allowNonAtomicStore === true) store = new KeyvLockedStore(option);
+      else {
         throw new ConfigError(
-          'this Keyv adapter has no atomic claim; pass a Map-backed Keyv (new Keyv()) or a ClaimStore',
+          'this Keyv adapter has no atomic claim; use new Keyv() (one process), @keyv/sqlite (one machine), ' +
+            '@keyv/redis (a fleet) or a ClaimStore, or set allowNonAtomicStore: true to accept a per-process lock (safe within one process only)',
         );
       }
-      store = new KeyvMapStore(option);
       keyvStores.set(option, store);
     }
     return store;
   }
-  throw new ConfigError('`store` must be a ClaimStore (claim and release methods) or a Keyv instance');
+  throw new ConfigError('`store` must be a ClaimStore (claim and release methods), a Keyv instance or a store URL');
 }

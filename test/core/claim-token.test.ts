@@ -293,6 +293,27 @@ describe('claimToken', () => {
   });
 });
 
+describe('hooks', () => {
+  it('swallows a rejecting async hook instead of leaving an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const capture = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', capture);
+    try {
+      const opts = options({
+        onClaim: async () => { throw new Error('metrics backend down'); },
+        onReplay: async () => { throw new Error('alerting down'); },
+      });
+      const token = hsToken();
+      expect(await codeOf(claimToken(token, opts))).toBe('passed');
+      expect(await codeOf(claimToken(token, opts))).toBe('ERR_JWT_ONCE_REUSED');
+      await new Promise((r) => setTimeout(r, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', capture);
+    }
+  });
+});
+
 describe('createClaimer misconfiguration', () => {
   it.each([
     ['no secret', { algorithms: ['HS256'] }, /secret.*required/],

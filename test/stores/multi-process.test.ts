@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createClient } from 'redis';
+import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
+
+const WORKER = resolve('test/stores/workers/claim-worker.ts');
+const WORKERS = 4;
+const KEYS = 3000;
+
+interface WorkerResult {
+  won: number[];
+  errors: number;
+}
+
+/** Starts `WORKERS` processes, releases them at once, and collects what each won. */
+async function race(kind: 'sqlite' | 'redis', target: string, namespace: string, during?: () => () => void): Promise<WorkerResult[]> {
+  const children: ChildProcess[] = [];
+  try {
+    const lines = Array.from({ length: WORKERS }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, kind, target, namespace, String(KEYS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(child);
+      const reader = createInterface({ input: child.stdout! });
+      const iterator = reader[Symbol.asyncIterator]();
+      return iterator;
+    });
+    for (const line of lines) expect((await line.next()).value).toBe('ready');
+    const stopContention = during?.();
+    const exits = children.map((c) => once(c, 'exit'));
+    for (const child of children) child.stdin!.write('go\n');
+    const results = await Promise.all(lines.map(async (line) => JSON.parse(String((await line.next()).value)) as WorkerResult));
+    stopContention?.();
+    await Promise.all(exits);
+    return results;
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+function expectEachKeyWonOnce(results: WorkerResult[]): void {
+  const wins = new Array<number>(KEYS).fill(0);
+  for (const { won } of results) for (const i of won) wins[i]!++;
+  expect(wins.filter((w) => w !== 1)).toHaveLength(0);
+  expect(results.reduce((sum, r) => sum + r.won.length, 0)).toBe(KEYS);
+  // eslint-disable-next-line no-console
+  console.log(
+    `${WORKERS} processes x ${KEYS} keys: wins per process ${results.map((r) => r.won.length).join(' + ')} = ${KEYS}; ` +
+      `retried store errors ${results.map((r) => r.errors).join(', ')}`,
+  );
+}
+
+describe('several processes, one SQLite file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jwt-once-mp-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('every key wins exactly once in total, while another process keeps grabbing the write lock', async () => {
+    const file = join(dir, 'claims.db');
+    // Contention beyond the workers': a fifth process takes the write lock for 30 ms every 60 ms.
+    let locker: ChildProcess | undefined;
+    const results = await race('sqlite', file, 'mp', () => {
+      locker = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const db = new (require('better-sqlite3'))(process.argv[1], { timeout: 10000 });
+           setInterval(() => { db.exec('BEGIN IMMEDIATE'); const until = Date.now() + 30; while (Date.now() < until); db.exec('COMMIT'); }, 60);`,
+          file,
+        ],
+        { stdio: 'ignore' },
+      );
+      return () => locker?.kill('SIGKILL');
+    });
+    expectEachKeyWonOnce(results);
+  }, 60_000);
+});
+
+describeWithRedis('several processes, one Redis', redisAnswers(), `no Redis answers on ${SHARED_REDIS_URL}`, () => {
+  it('every key wins exactly once in total', async () => {
+    const namespace = `jwt-once-test-${randomUUID()}`;
+    try {
+      expectEachKeyWonOnce(await race('redis', SHARED_REDIS_URL, namespace));
+    } finally {
+      const client = createClient({ url: SHARED_REDIS_URL });
+      await client.connect();
+      for await (const keys of client.scanIterator({ MATCH: `${namespace}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await client.del(keys);
+      }
+      await client.close();
+    }
+  }, 60_000);
+});
