@@ -63,9 +63,8 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
     (req as JwtOnceRequest).auth = claim.payload;
     (req as JwtOnceRequest).jwtOnce = claim;
     if (guard.releaseOnError) {
-      res.once('finish', () => {
-        if (res.statusCode >= 500) claim.release().catch(() => undefined);
-      });
+      // Express hands downstream errors to the error handler, not back here: the status tells.
+      res.once('finish', () => void guard.settle(claim, { threw: false, status: res.statusCode }));
     }
     next();
   };

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { jwtOnce, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
-import { MemoryStore, type ClaimStore } from '../../src/index.js';
+import { expressjwt } from 'express-jwt';
+import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { bodyOf, listen, withBearer } from '../helpers/http.js';
-import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
 
 async function serve(configure: (app: express.Express) => void) {
   const app = express();
@@ -169,6 +170,42 @@ describe('Express jwtOnce', () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  describe('behind express-jwt (verifiedPayload)', () => {
+    const verifier = () => expressjwt({ secret: HS_SECRET, algorithms: ['HS256'], clockTimestamp: NOW_S } as Parameters<typeof expressjwt>[0]);
+    const verified = () => jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (req) => (req as JwtOnceRequest).auth });
+
+    it('claims what express-jwt verified, once, under the same key claimToken uses', async () => {
+      server = await serve((app) => app.post('/x', verifier(), verified(), ok));
+      const token = hsToken({ sub: 'carol' });
+      const first = await withBearer(`${server.url}/x`, token);
+      expect(first.status).toBe(200);
+      const { key } = await claimToken(token, { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW });
+      expect(await first.json()).toEqual({ sub: 'carol', key });
+      const replay = await withBearer(`${server.url}/x`, token);
+      expect(replay.status).toBe(401);
+      expect((await bodyOf(replay)).code).toBe('ERR_JWT_ONCE_REUSED');
+    });
+
+    it('fails closed (401) when no verifier put a payload on the request', async () => {
+      server = await serve((app) => app.post('/x', verified(), ok));
+      const res = await withBearer(`${server.url}/x`, hsToken());
+      expect(res.status).toBe(401);
+      expect((await bodyOf(res)).code).toBe('ERR_JWT_ONCE_INVALID');
+    });
+
+    it('passes the request to onClaim and onReplay', async () => {
+      const events: Array<[string, string | undefined, string]> = [];
+      const record = (kind: string) => (e: ClaimEvent) => events.push([kind, e.sub, (e.request as Request).path]);
+      server = await serve((app) =>
+        app.post('/x', verifier(), jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (req) => (req as JwtOnceRequest).auth, onClaim: record('claim'), onReplay: record('replay') }), ok),
+      );
+      const token = hsToken({ sub: 'eve' });
+      await withBearer(`${server.url}/x`, token);
+      await withBearer(`${server.url}/x`, token);
+      expect(events).toEqual([['claim', 'eve', '/x'], ['replay', 'eve', '/x']]);
+    });
   });
 
   it('throws at creation on misconfiguration', () => {
