@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hsToken } from '../helpers/tokens.js';
+
+const WORKER = join(__dirname, 'workers', 'claim-server.ts');
+
+/** Starts the claim server on `store` in a child process; resolves with it and its URL. */
+async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, store], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(__dirname, '..', '..') });
+  const [line] = (await Promise.race([
+    once(child.stdout!, 'data'),
+    once(child, 'exit').then(() => {
+      throw new Error('the claim server exited at start');
+    }),
+  ])) as [Buffer];
+  return { child, url: `http://127.0.0.1:${String(line).trim()}/claim` };
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+const present = (url: string, token: string): Promise<{ status: number; code?: string }> =>
+  fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then(async (res) => {
+    const body = (await res.json().catch(() => ({}))) as { code?: string };
+    return { status: res.status, code: body.code };
+  });
+
+describe('durability: kill -9 a server claiming on SQLite under load', () => {
+  let dir: string;
+  const children: ChildProcess[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jwt-once-durability-'));
+  });
+  afterAll(async () => {
+    for (const child of children) await kill9(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('after a restart, every token it answered 2xx for is still refused', async () => {
+    const store = `sqlite://${join(dir, 'claims.db')}`;
+    const first = await startServer(store);
+    children.push(first.child);
+
+    const answered2xx: string[] = [];
+    const unanswered: string[] = [];
+    let refusedFresh = 0;
+    let stop = false;
+    const lane = async (): Promise<void> => {
+      while (!stop) {
+        const token = hsToken();
+        try {
+          const { status } = await present(first.url, token);
+          if (status === 200) answered2xx.push(token);
+          else refusedFresh++;
+        } catch {
+          unanswered.push(token); // the server died with this request in flight
+          return;
+        }
+      }
+    };
+    const lanes = Array.from({ length: 32 }, lane);
+    // Kill -9 in the middle of the load, once a good number of claims were answered.
+    while (answered2xx.length < 400) await new Promise((r) => setTimeout(r, 5));
+    await kill9(first.child);
+    stop = true;
+    await Promise.all(lanes);
+    expect(refusedFresh).toBe(0);
+    expect(answered2xx.length).toBeGreaterThanOrEqual(400);
+
+    const second = await startServer(store);
+    children.push(second.child);
+    const replays = await Promise.all(answered2xx.map((token) => present(second.url, token)));
+    const notRefused = replays.filter((r) => r.status !== 401 || r.code !== 'ERR_JWT_ONCE_REUSED');
+    expect(notRefused).toEqual([]);
+    // Tokens whose answer was lost in the crash: claimed or not, each passes at most once from now on.
+    for (const token of unanswered) {
+      const again = await present(second.url, token);
+      expect([200, 401]).toContain(again.status);
+      expect((await present(second.url, token)).status).toBe(401);
+    }
+    // The restarted server is serving.
+    expect((await present(second.url, hsToken())).status).toBe(200);
+  });
+});
