@@ -31,9 +31,10 @@ type KeyvWithPrefix = Keyv & { _getKeyPrefix(key: string): string };
 /** Options of {@link RedisClaimStore}. */
 export interface RedisClaimStoreOptions {
   /**
-   * Most ms one Redis command may take, from the moment it is queued to its
-   * reply; past it the command is rejected (a store error, 503). Also bounds
-   * (re)connecting before a command.
+   * Most ms a release may take, and (re)connecting before any command; past
+   * it the call is rejected (a store error, 503). A claim carries no timer of
+   * its own: `claimToken` bounds it by `storeTimeout` and releases a win that
+   * arrives later, so a slow reply never passes and never spends the token.
    * @default 1000
    */
   commandTimeout?: number;
@@ -58,7 +59,8 @@ const RELEASE_SCRIPT =
 
 /** Keyv's stored shape, as its default serializer writes it. */
 export function keyvValue(expiresAt: number): string {
-  return JSON.stringify({ value: expiresAt, expires: expiresAt });
+  // Same text as JSON.stringify({ value, expires }) for the integer ms it is given.
+  return `{"value":${expiresAt},"expires":${expiresAt}}`;
 }
 
 function checkExpiresAt(expiresAt: number): void {
@@ -81,16 +83,18 @@ function checkExpiresAt(expiresAt: number): void {
  *   and the value is Keyv's `{"value":expiresAt,"expires":expiresAt}`, so
  *   `keyv.get(key)` reads a claim.
  * - **Release:** compare-and-delete in one Lua `EVAL` on that key.
- * - **Fails closed:** every command carries a timeout (`commandTimeout`,
- *   default 1000 ms); a closed client is reconnected within the same bound.
+ * - **Fails closed:** `claimToken` bounds every claim by its `storeTimeout`
+ *   (one timer per claim, not two) and releases a win that arrives late;
+ *   releases and (re)connecting carry `commandTimeout` (default 1000 ms).
  *   A dead or unreachable Redis rejects (503), never answers `true`.
  *   Give the client `disableOfflineQueue: true` so an outage is refused at once
- *   rather than at the timeout (URL stores opened by jwt-once do).
+ *   rather than at the timeout (URL stores opened by jwt-once do). Calling
+ *   `claim()` yourself, bound it the same way.
  * - **Cluster:** every command touches one key, so a `createCluster` client
  *   works as is.
  *
- * A command that times out after Redis applied it leaves the claim in place:
- * that presentation gets a 503 and the token is spent (closed, never open).
+ * A release that times out after Redis applied it is harmless; one that
+ * never reached Redis leaves the token spent (closed, never open).
  *
  * @example
  * import Keyv from 'keyv';
@@ -164,7 +168,8 @@ export class RedisClaimStore implements ClaimStore {
     return adapter.createKeyPrefix(this.keyv._getKeyPrefix(key), adapter.namespace);
   }
 
-  private async client(): Promise<RedisCommandClient> {
+  /** The client, connected: `bounded` gives the one whose commands carry `commandTimeout`. */
+  private async client(bounded = true): Promise<RedisCommandClient> {
     await this.opening;
     const raw = this.adapter!.client;
     if (!raw.isOpen) {
@@ -174,9 +179,9 @@ export class RedisClaimStore implements ClaimStore {
         .finally(() => {
           this.connecting = undefined;
         });
-      await bounded(this.connecting, this.commandTimeout, 'Redis did not connect');
+      await withTimeout(this.connecting, this.commandTimeout, 'Redis did not connect');
     }
-    return this.commands!;
+    return bounded ? this.commands! : raw;
   }
 
   async claim(key: string, expiresAt: number, now: number = Date.now()): Promise<boolean> {
@@ -185,7 +190,9 @@ export class RedisClaimStore implements ClaimStore {
     const ttl = Math.ceil(expiresAt - now);
     let reply: unknown;
     try {
-      const client = await this.client();
+      // Hot path: no await before the command once connected.
+      const open = this.adapter?.client;
+      const client = open !== undefined && open.isOpen ? open : await this.client(false);
       if (ttl <= 0) {
         // A claim already over holds nothing (as in every store): it wins unless a live claim exists.
         return (await client.exists(this.redisKey(key))) === 0;
@@ -229,7 +236,7 @@ export class RedisClaimStore implements ClaimStore {
       raw.destroy?.(); // reconnecting: nothing to wait for
     } else if (raw.isOpen) {
       try {
-        await bounded(Promise.resolve(raw.close?.()), this.commandTimeout, 'Redis did not close');
+        await withTimeout(Promise.resolve(raw.close?.()), this.commandTimeout, 'Redis did not close');
       } catch {
         raw.destroy?.();
       }
@@ -242,7 +249,7 @@ function asStoreError(what: string, cause: unknown): StoreError {
 }
 
 /** `promise`, or a StoreError after `ms`. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new StoreError(`${what} within ${ms} ms`)), ms);
     promise.then(
