@@ -93,6 +93,10 @@ function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () 
   }
 }
 
+function asStoreError(cause: unknown): StoreError {
+  return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
+}
+
 /** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
 function withinTime(
   pending: Promise<boolean>,
@@ -125,7 +129,6 @@ function withinTime(
 
 class ClaimResult implements Claim {
   private released: Promise<void> | undefined;
-  readonly expiresAt: Date;
 
   constructor(
     readonly payload: JwtPayload,
@@ -133,8 +136,11 @@ class ClaimResult implements Claim {
     readonly key: string,
     private readonly expiresAtMs: number,
     private readonly store: ClaimStore,
-  ) {
-    this.expiresAt = new Date(expiresAtMs);
+  ) {}
+
+  /** Made when read: most requests never look at it. */
+  get expiresAt(): Date {
+    return new Date(this.expiresAtMs);
   }
 
   release(): Promise<void> {
@@ -176,46 +182,8 @@ function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimSt
   const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
 
-  async function claimPayload(
-    token: string,
-    header: JwtHeader,
-    payload: JwtPayload,
-    now: number,
-    context: ClaimContext | undefined,
-  ): Promise<Claim> {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new InvalidTokenError('The token payload must be a JSON object');
-    }
-    lifetime.now = now;
-    const expiresAt = claimExpiry(payload, lifetime);
-    const scope = context?.scope ?? defaultScope;
-    const replay = replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
-    const request = context?.request;
-
-    if (validate !== undefined) {
-      let accepted: unknown;
-      try {
-        accepted = await validate(payload, { scope, request });
-      } catch (cause) {
-        if (cause instanceof JwtOnceError) throw cause;
-        throw new InvalidTokenError('The token was refused by validate', { cause });
-      }
-      if (accepted === false) throw new InvalidTokenError('The token was refused by validate');
-    }
-
-    let won: unknown;
-    try {
-      const answer = store.claim(replay, expiresAt, now);
-      won =
-        typeof answer === 'boolean'
-          ? answer
-          : await withinTime(answer, storeTimeout, () => {
-              Promise.resolve(store.release(replay, expiresAt)).catch(() => undefined);
-            });
-    } catch (cause) {
-      if (cause instanceof StoreError) throw cause;
-      throw new StoreError('The claim store failed', { cause });
-    }
+  /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */
+  function settle(won: unknown, header: JwtHeader, payload: JwtPayload, replay: string, expiresAt: number, scope: string, request: unknown): Claim {
     if (won === false) {
       callHook(onReplay, () => eventOf(replay, payload, scope, request));
       throw new ReusedTokenError();
@@ -223,6 +191,69 @@ function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimSt
     if (won !== true) throw new StoreError('The claim store gave no yes-or-no answer');
     callHook(onClaim, () => eventOf(replay, payload, scope, request));
     return new ClaimResult(payload, header, replay, expiresAt, store);
+  }
+
+  /**
+   * Claims in the store. A store that answers synchronously (memory) costs no
+   * extra microtask turn; an async one is bounded by `storeTimeout`.
+   */
+  function claimInStore(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = store.claim(replay, expiresAt, now);
+    } catch (cause) {
+      return Promise.reject(asStoreError(cause));
+    }
+    if (typeof answer === 'boolean') {
+      try {
+        return Promise.resolve(settle(answer, header, payload, replay, expiresAt, scope, request));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return withinTime(answer, storeTimeout, () => {
+      Promise.resolve(store.release(replay, expiresAt)).catch(() => undefined);
+    }).then(
+      (won) => settle(won, header, payload, replay, expiresAt, scope, request),
+      (cause: unknown) => Promise.reject(asStoreError(cause)),
+    );
+  }
+
+  async function validateThenClaim(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+    let accepted: unknown;
+    try {
+      accepted = await validate!(payload, { scope, request });
+    } catch (cause) {
+      if (cause instanceof JwtOnceError) throw cause;
+      throw new InvalidTokenError('The token was refused by validate', { cause });
+    }
+    if (accepted === false) throw new InvalidTokenError('The token was refused by validate');
+    return claimInStore(header, payload, now, replay, expiresAt, scope, request);
+  }
+
+  /**
+   * Bounds the lifetime of a verified payload, derives its replay key, runs
+   * `validate`, then claims. Everything before the claim is synchronous.
+   */
+  function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<Claim> {
+    let expiresAt: number;
+    let scope: string;
+    let replay: string;
+    try {
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        throw new InvalidTokenError('The token payload must be a JSON object');
+      }
+      lifetime.now = now;
+      expiresAt = claimExpiry(payload, lifetime);
+      scope = context?.scope ?? defaultScope;
+      replay = replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const request = context?.request;
+    return validate === undefined
+      ? claimInStore(header, payload, now, replay, expiresAt, scope, request)
+      : validateThenClaim(header, payload, now, replay, expiresAt, scope, request);
   }
 
   return { clockTolerance, maxAge, maxTokenLength, clock, claimPayload };
