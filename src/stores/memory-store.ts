@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -12,7 +12,10 @@ export interface MemoryStoreOptions {
   maxEntries?: number;
   /**
    * How often expired claims are swept, in ms. The timer is unref'd, so it
-   * never keeps a process alive.
+   * never keeps a process alive. The background sweep removes only claims
+   * expired by the earlier of this store's clock and the latest time a claim
+   * was made: a clock stepped forward and back again cannot sweep away a claim
+   * that the claimers still hold live.
    * @default 60_000
    */
   sweepInterval?: number;
@@ -37,14 +40,16 @@ export class MemoryStore implements ClaimStore {
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | undefined;
   private lastFullSweep = 0;
+  /** The latest `now` a claim was made at: the background sweep never runs ahead of it. */
+  private latestClaimAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
     const { maxEntries = 1_000_000, sweepInterval = 60_000, now = Date.now } = options;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new TypeError(`jwt-once: MemoryStore maxEntries must be a positive integer, got ${String(maxEntries)}`);
+      throw new ConfigError(`MemoryStore maxEntries must be a positive integer, got ${String(maxEntries)}`);
     }
     if (!Number.isFinite(sweepInterval) || sweepInterval < 1) {
-      throw new TypeError(`jwt-once: MemoryStore sweepInterval must be a positive number of ms, got ${String(sweepInterval)}`);
+      throw new ConfigError(`MemoryStore sweepInterval must be a positive number of ms, got ${String(sweepInterval)}`);
     }
     this.maxEntries = maxEntries;
     this.sweepInterval = sweepInterval;
@@ -58,6 +63,7 @@ export class MemoryStore implements ClaimStore {
 
   claim(key: string, expiresAt: number, now: number): boolean {
     const entries = this.entries;
+    if (now > this.latestClaimAt) this.latestClaimAt = now;
     const existing = entries.get(key);
     if (existing !== undefined && existing > now) return false;
     if (existing === undefined && entries.size >= this.maxEntries) {
@@ -103,7 +109,7 @@ export class MemoryStore implements ClaimStore {
   }
 
   private startSweeping(): void {
-    this.timer = setInterval(() => this.sweep(), this.sweepInterval);
+    this.timer = setInterval(() => this.sweep(Math.min(this.clock(), this.latestClaimAt)), this.sweepInterval);
     this.timer.unref();
   }
 

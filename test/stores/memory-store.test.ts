@@ -28,8 +28,27 @@ describe('MemoryStore', () => {
       const store = new MemoryStore({ sweepInterval: 1000 });
       store.claim('a', NOW + 1500, NOW);
       store.claim('b', NOW + 60_000, NOW);
-      jest.advanceTimersByTime(2000);
-      expect(store.size).toBe(1);
+      jest.advanceTimersByTime(1000);
+      store.claim('c', NOW + 60_000, NOW + 1600); // traffic goes on
+      jest.advanceTimersByTime(1000);
+      expect(store.size).toBe(2);
+      expect(store.claim('a', NOW + 5000, NOW + 2000)).toBe(true);
+      store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never sweeps ahead of the latest claim time, so a clock stepped forward and back cannot drop a live claim', () => {
+    let wall = NOW;
+    jest.useFakeTimers({ now: NOW });
+    try {
+      const store = new MemoryStore({ sweepInterval: 1000, now: () => wall });
+      store.claim('k', NOW + 60_000, NOW);
+      wall = NOW + 3_600_000; // the store's clock jumps an hour ahead...
+      jest.advanceTimersByTime(1000); // ...and the background sweep runs
+      wall = NOW + 1000; // ...then the clock is stepped back
+      expect(store.claim('k', NOW + 60_000, NOW + 1000)).toBe(false);
       store.close();
     } finally {
       jest.useRealTimers();
