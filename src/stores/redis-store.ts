@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
+import { bindKeyv, refuseCompression } from './keyv-binding.js';
 
 /**
  * The part of a node-redis client (`createClient`) or cluster client
@@ -128,25 +129,14 @@ export class RedisClaimStore implements ClaimStore {
     }
     this.commandTimeout = commandTimeout;
     this.ownsClient = owned;
-    if (keyv instanceof Promise) {
-      this.opening = keyv.then((k) => {
-        this.attach(k);
-        return k;
-      });
-      this.opening.catch(() => undefined); // reported on the first claim
-    } else {
-      this.attach(keyv);
-      this.opening = Promise.resolve(keyv);
-    }
+    this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
 
   private attach(keyv: Keyv): void {
     if (!isKeyvRedisAdapter(keyv.store)) {
       throw new ConfigError('RedisClaimStore needs a Keyv whose adapter is @keyv/redis');
     }
-    if ((keyv.opts as { compression?: unknown }).compression !== undefined) {
-      throw new ConfigError('RedisClaimStore cannot write claims through Keyv compression; use a Keyv without `compression`');
-    }
+    refuseCompression(keyv, 'RedisClaimStore');
     this.keyv = keyv as KeyvWithPrefix;
     this.adapter = keyv.store as KeyvRedisAdapter;
     this.commands = this.adapter.client.withCommandOptions({ timeout: this.commandTimeout });

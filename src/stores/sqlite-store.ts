@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
+import { bindKeyv, refuseCompression } from './keyv-binding.js';
 import { keyvValue } from './redis-store.js';
 
 /** The part of a `@keyv/sqlite` adapter this store uses: its one connection. */
@@ -127,25 +128,14 @@ export class SqliteClaimStore implements ClaimStore {
     this.purgeBatchSize = positive('purgeBatchSize', purgeBatchSize, 1);
     this.maxBatchSize = positive('maxBatchSize', maxBatchSize, 1);
     this.ownsConnection = owned;
-    if (keyv instanceof Promise) {
-      this.opening = keyv.then((k) => {
-        this.attach(k);
-        return k;
-      });
-      this.opening.catch(() => undefined); // reported on the first claim
-    } else {
-      this.attach(keyv);
-      this.opening = Promise.resolve(keyv);
-    }
+    this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
 
   private attach(keyv: Keyv): void {
     if (!isKeyvSqliteAdapter(keyv.store)) {
       throw new ConfigError('SqliteClaimStore needs a Keyv whose adapter is @keyv/sqlite');
     }
-    if ((keyv.opts as { compression?: unknown }).compression !== undefined) {
-      throw new ConfigError('SqliteClaimStore cannot write claims through Keyv compression; use a Keyv without `compression`');
-    }
+    refuseCompression(keyv, 'SqliteClaimStore');
     this.keyv = keyv as KeyvWithPrefix;
     this.adapter = keyv.store as KeyvSqliteAdapter;
     // @keyv/sqlite strips the table name to [A-Za-z0-9_]; keep that guarantee here too.
