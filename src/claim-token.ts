@@ -93,6 +93,12 @@ function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () 
   }
 }
 
+/** A present token no longer than `max`, refused before any parsing otherwise. */
+function checkTokenLength(token: string | null | undefined, max: number): asserts token is string {
+  if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
+  if (token.length > max) throw new InvalidTokenError(`The token is longer than ${max} characters`);
+}
+
 function asStoreError(cause: unknown): StoreError {
   return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
 }
@@ -338,16 +344,9 @@ export function createClaimer(options: ClaimOptions): Claimer {
     }
   }
 
-  function checkLength(token: string | null | undefined): asserts token is string {
-    if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
-    if (token.length > maxTokenLength) {
-      throw new InvalidTokenError(`The token is longer than ${maxTokenLength} characters`);
-    }
-  }
-
   if (staticKey === undefined) {
     return async function claimer(token, context) {
-      checkLength(token);
+      checkTokenLength(token, maxTokenLength);
       const key = await keyFor(token);
       const now = clock();
       const { header, payload } = verifyWith(token, key, now);
@@ -360,7 +359,7 @@ export function createClaimer(options: ClaimOptions): Claimer {
     let now: number;
     let verified: { header: JwtHeader; payload: JwtPayload };
     try {
-      checkLength(token);
+      checkTokenLength(token, maxTokenLength);
       now = clock();
       verified = verifyWith(token, staticKey, now);
     } catch (err) {
@@ -481,10 +480,7 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
   const { maxTokenLength, clock, claimPayload } = prepareClaimStep(options);
 
   return async function verifiedClaimer(token, verifiedPayload, context) {
-    if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
-    if (token.length > maxTokenLength) {
-      throw new InvalidTokenError(`The token is longer than ${maxTokenLength} characters`);
-    }
+    checkTokenLength(token, maxTokenLength);
     if (typeof verifiedPayload !== 'object' || verifiedPayload === null || Array.isArray(verifiedPayload)) {
       throw new InvalidTokenError('No verified payload: jwt-once must run behind a verifier that accepted this token');
     }
@@ -494,6 +490,7 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
 }
 
 const verifiedClaimers = new WeakMap<VerifiedClaimOptions, VerifiedClaimer>();
+const NO_OPTIONS: VerifiedClaimOptions = {};
 
 /**
  * {@link claimToken} for a token your verifier already accepted: claims it
@@ -507,7 +504,7 @@ const verifiedClaimers = new WeakMap<VerifiedClaimOptions, VerifiedClaimer>();
 export function claimVerified(
   token: string | null | undefined,
   verifiedPayload: JwtPayload | null | undefined,
-  options: VerifiedClaimOptions = {},
+  options: VerifiedClaimOptions = NO_OPTIONS,
 ): Promise<Claim> {
   let claimer = verifiedClaimers.get(options);
   if (claimer === undefined) {
