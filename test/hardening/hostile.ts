@@ -188,3 +188,32 @@ export function rawPost(url: string, headers: Record<string, string | string[]>)
     req.end();
   });
 }
+
+/**
+ * `kid` header values a naive `keys[kid]` resolver may trip on: path, SQL,
+ * prototype and control characters, near misses, and non-strings. Never the
+ * real `'key-1'`.
+ */
+export const hostileKids: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom('../../etc/passwd', '..\\..\\windows\\win.ini', "key-1' OR '1'='1", 'key-1; DROP TABLE keys;--', '/dev/zero', 'key-1\0', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'file:///etc/shadow', '%2e%2e%2f', 'KEY-1', ' key-1'),
+  fc.string({ maxLength: 64, unit: 'binary' }).filter((s) => s !== 'key-1'),
+  fc.constantFrom<unknown>(5, null, true, [], ['key-1'], { toString: 'key-1' }, 1e400),
+);
+
+/** HS256 tokens signed with `HS_SECRET` whose header names a {@link hostileKids} `kid`. */
+export const hostileKidTokens: fc.Arbitrary<string> = fc.tuple(hostileKids, fc.nat()).map(([kid, n]) =>
+  signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n })),
+);
+
+/**
+ * Algorithm confusion, forged by hand as an attacker would: HS256/384/512 (or a
+ * mislabelled RS256) MACed with an RSA public key's PEM text as the secret.
+ * `publicPems` are the spellings of the key to try.
+ */
+export function algConfusionTokens(publicPems: readonly string[]): fc.Arbitrary<string> {
+  return fc.tuple(fc.constantFrom('HS256', 'HS384', 'HS512', 'RS256'), fc.constantFrom(...publicPems), fc.nat()).map(([alg, pem, n]) => {
+    const input = `${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${b64(JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, sub: 'mallory', n }))}`;
+    const hash = alg === 'HS384' ? 'sha384' : alg === 'HS512' ? 'sha512' : 'sha256';
+    return `${input}.${createHmac(hash, pem).update(input).digest('base64url')}`;
+  });
+}
