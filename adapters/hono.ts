@@ -62,6 +62,7 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
     }
     c.set('jwtPayload', claim.payload);
     c.set('jwtOnce', claim);
+    if (!guard.releaseOnError) return next();
     await next();
     // Hono catches downstream errors in its own error handler: `c.error` says one was thrown.
     await guard.settle(claim, { threw: c.error !== undefined, status: c.res.status });

@@ -91,18 +91,22 @@ export function createRequestGuard<Req>(options: GuardOptions<Req> = {}, env: No
   const claim = verifiedPayload === undefined ? verifyingClaim(rest, scope, env) : verifiedClaim(rest, scope, verifiedPayload);
   const scopeOf = typeof scope === 'function' ? scope : undefined;
 
-  async function tokenOf(request: Req, header: HeaderReader): Promise<string | null | undefined> {
-    if (getToken !== undefined) return getToken(request);
-    const bearer = bearerToken(header('authorization'));
-    if (bearer !== undefined || cookie === undefined) return bearer;
-    return cookieValue(header('cookie'), cookie);
-  }
-
   return {
     releaseOnError,
-    async claim(request, header) {
-      const token = await tokenOf(request, header);
-      return claim(token, request, scopeOf === undefined ? { request } : { request, scope: scopeOf(request) });
+    // Not an async function: with the default token lookup nothing here awaits,
+    // and the claimer's promise is returned as is (no extra microtask turns).
+    claim(request, header) {
+      try {
+        const context: ClaimContext = scopeOf === undefined ? { request } : { request, scope: scopeOf(request) };
+        if (getToken !== undefined) {
+          return Promise.resolve(getToken(request)).then((token) => claim(token, request, context));
+        }
+        let token = bearerToken(header('authorization'));
+        if (token === undefined && cookie !== undefined) token = cookieValue(header('cookie'), cookie);
+        return claim(token, request, context);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     async settle(done, { threw, status }) {
       if (!releaseOnError || (!threw && status < 500)) return;
