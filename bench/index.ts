@@ -82,7 +82,7 @@ function writeReport(): void {
   const failing = rows.filter((r) => r.pass === false);
   const template = readFileSync(join(__dirname, 'BENCHMARKS.template.md'), 'utf8');
   const text = template
-    .replace('{{command}}', command)
+    .replaceAll('{{command}}', command)
     .replace('{{date}}', new Date().toISOString().slice(0, 10))
     .replace('{{machine}}', machine())
     .replace('{{table}}', tableOf(rows))
