@@ -1,17 +1,32 @@
+import { MalformedRequestError } from './errors.js';
+
+const MALFORMED_TOKEN = /[\s,]/;
+
 /**
- * Reads a bearer token from an `Authorization` header value (RFC 6750 s2.1).
- * The scheme is case-insensitive; exactly one token of base64url/JWT
- * characters must follow it. Anything else yields `undefined` (no token).
+ * Reads a bearer token from an `Authorization` header value (RFC 6750 s2.1):
+ * the scheme `Bearer` (any case), one or more spaces, then one token with no
+ * whitespace or commas. Another scheme (`Basic ...`) or no header yields
+ * `undefined`: there is no bearer token.
  *
+ * @throws {MalformedRequestError} (400) when the `Bearer` scheme is used but
+ *   what follows is not one token: nothing, a tab instead of a space, or
+ *   spaces or commas inside (two `Authorization` lines joined with `", "`).
  * @example
  * bearerToken('Bearer eyJhbGciOi...') // 'eyJhbGciOi...'
  * bearerToken('Basic dXNlcjpwYXNz')   // undefined
+ * bearerToken('Bearer a, Bearer b')   // throws MalformedRequestError
  */
 export function bearerToken(authorization: string | undefined): string | undefined {
-  if (authorization === undefined || authorization.length < 8) return undefined;
-  if (authorization.charCodeAt(6) !== 32 || authorization.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
-  const token = authorization.slice(7).trim();
-  return token.length > 0 && !/[\s,]/.test(token) ? token : undefined;
+  if (authorization === undefined || authorization.length < 6) return undefined;
+  if (authorization.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  const rest = authorization.slice(6);
+  // 'Bearerish ...' is another scheme; only 'Bearer' then a space is this one.
+  if (rest !== '' && !MALFORMED_TOKEN.test(rest[0]!)) return undefined;
+  const token = rest.trim();
+  if (rest[0] !== ' ' || token.length === 0 || MALFORMED_TOKEN.test(token)) {
+    throw new MalformedRequestError('The Authorization header uses the Bearer scheme but does not carry exactly one token');
+  }
+  return token;
 }
 
 /**

@@ -7,6 +7,7 @@
 /** The closed set of codes, so `switch (err.code)` narrows. */
 export type JwtOnceErrorCode =
   | 'ERR_JWT_ONCE_MISSING'
+  | 'ERR_JWT_ONCE_MALFORMED'
   | 'ERR_JWT_ONCE_INVALID'
   | 'ERR_JWT_ONCE_EXPIRED'
   | 'ERR_JWT_ONCE_REUSED'
@@ -43,6 +44,19 @@ export class MissingTokenError extends JwtOnceError {
   static readonly code = 'ERR_JWT_ONCE_MISSING' as const;
   constructor(message = 'No bearer token was presented', options?: { cause?: unknown }) {
     super(MissingTokenError.code, 401, message, options);
+  }
+}
+
+/**
+ * The request uses the `Bearer` scheme but its credential is malformed (400):
+ * no token after the scheme, or spaces, tabs or commas in it (e.g. two
+ * `Authorization` lines joined into one). RFC 6750 s3.1 `invalid_request`.
+ * Nothing is claimed, and no other place (such as a cookie) is looked at.
+ */
+export class MalformedRequestError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_MALFORMED' as const;
+  constructor(message = 'The Authorization header is malformed', options?: { cause?: unknown }) {
+    super(MalformedRequestError.code, 400, message, options);
   }
 }
 

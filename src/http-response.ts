@@ -38,7 +38,9 @@ function quotable(text: string): string {
 export function errorResponse(err: JwtOnceError): ErrorResponse {
   const status = err.status;
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (status === 401) {
+  if (status === 400) {
+    headers['www-authenticate'] = `Bearer error="invalid_request", error_description="${quotable(err.message)}"`;
+  } else if (status === 401) {
     headers['www-authenticate'] =
       err.code === 'ERR_JWT_ONCE_MISSING'
         ? 'Bearer'

@@ -12,6 +12,7 @@ export {
   ExpiredTokenError,
   InvalidTokenError,
   JwtOnceError,
+  MalformedRequestError,
   MissingTokenError,
   ReusedTokenError,
   StoreError,

@@ -65,6 +65,17 @@ describe('Express jwtOnce', () => {
     expect((await bodyOf(basic)).code).toBe('ERR_JWT_ONCE_MISSING');
   });
 
+  it('answers a malformed Bearer credential with 400 invalid_request and never falls back to the cookie', async () => {
+    server = await serve((app) => app.post('/x', jwtOnce(opts({ cookie: 'magic' })), ok));
+    const valid = hsToken();
+    const res = await fetch(`${server.url}/x`, { method: 'POST', headers: { authorization: `Bearer ${valid}, Bearer x`, cookie: `magic=${valid}` } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_request", error_description="/);
+    expect((await bodyOf(res)).code).toBe('ERR_JWT_ONCE_MALFORMED');
+    // The cookie's token was not consumed.
+    expect((await fetch(`${server.url}/x`, { method: 'POST', headers: { cookie: `magic=${valid}` } })).status).toBe(200);
+  });
+
   it.each([
     ['invalid', () => hsToken({}, 300, 'a-different-secret-0123456789abcdef'), 'ERR_JWT_ONCE_INVALID'],
     ['expired', () => hsToken({}, -10), 'ERR_JWT_ONCE_EXPIRED'],

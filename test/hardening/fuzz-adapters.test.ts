@@ -7,7 +7,6 @@ import jwt, { type JwtHeader } from 'jsonwebtoken';
 import Koa, { type Context as KoaContext } from 'koa';
 import { jwtOnce as honoJwtOnce, type JwtOnceVariables } from '../../adapters/hono.js';
 import { jwtOnce as koaJwtOnce } from '../../adapters/koa.js';
-import { bearerToken } from '../../src/bearer-token.js';
 import type { ClaimOptions } from '../../src/index.js';
 import { listen } from '../helpers/http.js';
 import { HS_SECRET, hsToken, NOW, NOW_S, rsaKeys } from '../helpers/tokens.js';
@@ -140,8 +139,8 @@ const hostileRequests: fc.Arbitrary<[string, string]> = fc.oneof(
   { arbitrary: fc.tuple(hostileKidTokens.filter(sendable), fc.constant('/kid')), weight: 1 },
 );
 
-/** A refusal: 400/401, problem+json, a not-a-claim code, and on 401 a Bearer challenge. */
-function expectRefusal(res: RawResponse, codes: RegExp = /^ERR_JWT_ONCE_(INVALID|EXPIRED|MISSING)$/): Record<string, unknown> {
+/** A refusal: 400/401, problem+json, a not-a-claim code, and a Bearer challenge. */
+function expectRefusal(res: RawResponse, codes: RegExp = /^ERR_JWT_ONCE_(INVALID|EXPIRED|MISSING|MALFORMED)$/): Record<string, unknown> {
   if (res.status >= 500) throw new Error(`server answered ${res.status}: ${res.body.slice(0, 200)}`);
   expect([400, 401]).toContain(res.status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -149,9 +148,13 @@ function expectRefusal(res: RawResponse, codes: RegExp = /^ERR_JWT_ONCE_(INVALID
   expect(body.code).toMatch(/^ERR_JWT_ONCE_[A-Z]+$/);
   expect(body.code).toMatch(codes);
   expect(body.status).toBe(res.status);
-  if (res.status === 401) {
-    const challenge = res.headers['www-authenticate'];
-    expect(challenge).toMatch(/^Bearer( |$)/);
+  // 400 only for a malformed Bearer credential (RFC 6750 invalid_request), 401 otherwise.
+  expect(res.status).toBe(body.code === 'ERR_JWT_ONCE_MALFORMED' ? 400 : 401);
+  const challenge = res.headers['www-authenticate'];
+  expect(challenge).toMatch(/^Bearer( |$)/);
+  if (res.status === 400) {
+    expect(challenge).toEqual(expect.stringMatching(/^Bearer error="invalid_request", error_description="[\x20-\x7e]*"$/));
+  } else {
     expect(challenge).toEqual(body.code === 'ERR_JWT_ONCE_MISSING' ? 'Bearer' : expect.stringMatching(/^Bearer error="invalid_token", error_description="[\x20-\x7e]*"$/));
   }
   return body;
@@ -259,10 +262,9 @@ describe.each([
   });
 
   it('lets a hostile bearer token win over a valid cookie: no fallback, no claim', async () => {
-    // A credential with a comma or whitespace (NBSP included) is no bearer token
-    // at all, so the guard reads the cookie instead, by design: only tokens the
-    // bearer parser does return are used here.
-    const bearerShaped = hostileTokens.filter((t) => bearerToken(`Bearer ${t}`) === t);
+    // Any credential under the Bearer scheme, well-formed or not (a comma or
+    // whitespace inside is a 400), is the one judged: the cookie is never read.
+    const bearerShaped = hostileTokens.filter(sendable);
     await withoutClaims(() =>
       fc.assert(
         fc.asyncProperty(bearerShaped, async (token) => {

@@ -216,9 +216,10 @@ describe('Express jwtOnce over real HTTP under hostile input', () => {
   afterAll(async () => server.close());
 
   async function expectRefusedOverHttp(status: number, contentType: string | null, body: Record<string, unknown>): Promise<void> {
-    expect(status).toBe(401);
+    // 400 only for a malformed Bearer credential (RFC 6750 invalid_request), 401 otherwise.
+    expect(status).toBe(body.code === 'ERR_JWT_ONCE_MALFORMED' ? 400 : 401);
     expect(contentType).toMatch(/^application\/problem\+json/);
-    expect(body.code).toMatch(/^ERR_JWT_ONCE_(INVALID|EXPIRED|MISSING)$/);
+    expect(body.code).toMatch(/^ERR_JWT_ONCE_(INVALID|EXPIRED|MISSING|MALFORMED)$/);
   }
 
   it('answers every hostile bearer token with 401 and a code, never 5xx, never a claim', async () => {
