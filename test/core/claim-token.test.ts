@@ -14,20 +14,12 @@ import {
   type ClaimStore,
 } from '../../src/index.js';
 import { ecKeys, highSSpelling, HS_SECRET, hsToken, NOW, NOW_S, rsaKeys, signWith, trailingBitSpellings } from '../helpers/tokens.js';
+import { codeOf } from '../helpers/outcome.js';
 
 function options(extra: Partial<ClaimOptions> = {}): ClaimOptions {
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof JwtOnceError) return err.code;
-    throw err;
-  }
-  return 'passed';
-}
 
 describe('claimToken', () => {
   it('lets the first presentation through with the payload, key and expiry', async () => {

@@ -1,18 +1,10 @@
 import jwt from 'jsonwebtoken';
-import { claimToken, claimVerified, createVerifiedClaimer, JwtOnceError, MemoryStore, type VerifiedClaimOptions } from '../../src/index.js';
+import { claimToken, claimVerified, createVerifiedClaimer, MemoryStore, type VerifiedClaimOptions } from '../../src/index.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { codeOf } from '../helpers/outcome.js';
 
 const decoded = (token: string) => jwt.decode(token) as jwt.JwtPayload;
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof JwtOnceError) return err.code;
-    throw err;
-  }
-  return 'passed';
-}
 
 describe('claimVerified (behind a verifier)', () => {
   const opts = (): VerifiedClaimOptions => ({ store: new MemoryStore(), now: () => NOW });

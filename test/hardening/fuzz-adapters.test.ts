@@ -22,6 +22,7 @@ import {
   SpyStore,
   type RawResponse,
 } from './hostile.js';
+import { failOnUnhandledRejections } from '../helpers/outcome.js';
 
 /**
  * The hostile-input properties of fuzz.test.ts (Express), for the Koa and Hono
@@ -160,16 +161,7 @@ function expectRefusal(res: RawResponse, codes: RegExp = /^ERR_JWT_ONCE_(INVALID
   return body;
 }
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-  unhandled = [];
-});
+failOnUnhandledRejections();
 
 describe.each([
   ['Koa', startKoa],

@@ -19,6 +19,7 @@ import {
   signRaw,
   SpyStore,
 } from './hostile.js';
+import { failOnUnhandledRejections } from '../helpers/outcome.js';
 
 const RUNS = { numRuns: 150 };
 const HTTP_RUNS = { numRuns: 80 };
@@ -32,16 +33,7 @@ function hsOptions(store: SpyStore, extra: Partial<ClaimOptions> = {}): ClaimOpt
 /** Every hostile token the core must refuse (structural, claim-level, bulky). */
 const hostileTokens = fc.oneof(malformedTokens(() => hsToken()), signedHostileClaims, bulkyForgeries);
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-  unhandled = [];
-});
+failOnUnhandledRejections();
 
 describe('claimToken under hostile input', () => {
   it('refuses structurally broken tokens with a 401 code and claims nothing', async () => {
