@@ -29,3 +29,20 @@ export function withBearer(url: string, token: string | undefined, init: Request
 export async function bodyOf(res: globalThis.Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
+
+/**
+ * Asserts the answer every adapter gives a replay: 401, the RFC 6750
+ * challenge and the RFC 9457 problem body with ERR_JWT_ONCE_REUSED.
+ */
+export async function expectReusedAnswer(res: globalThis.Response): Promise<void> {
+  expect(res.status).toBe(401);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="The token has already been used"');
+  expect(await res.json()).toEqual({
+    type: 'about:blank',
+    title: 'Unauthorized',
+    status: 401,
+    detail: 'The token has already been used',
+    code: 'ERR_JWT_ONCE_REUSED',
+  });
+}
