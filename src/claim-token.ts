@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import jwt from 'jsonwebtoken';
-import type { JwtHeader, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type { Jwt, JwtHeader, JwtPayload, VerifyOptions } from 'jsonwebtoken';
 import {
   ConfigError,
   ExpiredTokenError,
@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import { checkAlgorithms, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
 import { claimExpiry } from './lifetime.js';
+import { checkNumber } from './option-checks.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { replayKey } from './replay-key.js';
 import type { ClaimStore } from './stores/claim-store.js';
@@ -25,22 +26,6 @@ const { verify, decode, JsonWebTokenError, TokenExpiredError, NotBeforeError } =
  * {@link Claim} or rejects with a {@link JwtOnceError}.
  */
 export type Claimer = (token: string | null | undefined, context?: ClaimContext) => Promise<Claim>;
-
-function checkSeconds(name: string, value: unknown, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigError(`\`${name}\` must be a non-negative number of seconds, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkPositiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new ConfigError(`\`${name}\` must be a positive integer, got ${String(value)}`);
-  }
-  return value as number;
-}
 
 /**
  * A clock that never runs backwards: after a step back (NTP, VM resume), a token
@@ -172,11 +157,12 @@ interface ClaimStep {
 }
 
 function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimStep {
-  const clockTolerance = checkSeconds('clockTolerance', options.clockTolerance, 0)!;
-  const maxAge = checkSeconds('maxAge', options.maxAge, undefined);
-  const maxTtl = checkSeconds('maxTtl', options.maxTtl, 86_400)!;
-  const maxTokenLength = checkPositiveInteger('maxTokenLength', options.maxTokenLength, 8192);
-  const storeTimeout = checkPositiveInteger('storeTimeout', options.storeTimeout, 1000);
+  const seconds = { min: 0, unit: 'seconds' };
+  const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
+  const maxAge = checkNumber('`maxAge`', options.maxAge, undefined, seconds);
+  const maxTtl = checkNumber('`maxTtl`', options.maxTtl, 86_400, seconds);
+  const maxTokenLength = checkNumber('`maxTokenLength`', options.maxTokenLength, 8192, { min: 1, integer: true, unit: 'characters' });
+  const storeTimeout = checkNumber('`storeTimeout`', options.storeTimeout, 1000, { min: 1, integer: true, unit: 'ms' });
   if (options.scope !== undefined && typeof options.scope !== 'string') {
     throw new ConfigError('`scope` must be a string');
   }
@@ -334,11 +320,10 @@ export function createClaimer(options: ClaimOptions): Claimer {
   }
 
   /** Verifies with `key`, synchronously; throws a JwtOnceError. */
-  function verifyWith(token: string, key: KeyObject, now: number): { header: JwtHeader; payload: JwtPayload } {
+  function verifyWith(token: string, key: KeyObject, now: number): Jwt {
     try {
       verifyOptions.clockTimestamp = Math.floor(now / 1000);
-      const verified = verify(token, key, verifyOptions);
-      return { header: verified.header, payload: verified.payload as JwtPayload };
+      return verify(token, key, verifyOptions);
     } catch (err) {
       throw describeVerifyError(err);
     }
@@ -350,14 +335,14 @@ export function createClaimer(options: ClaimOptions): Claimer {
       const key = await keyFor(token);
       const now = clock();
       const { header, payload } = verifyWith(token, key, now);
-      return claimPayload(token, header, payload, now, context);
+      return claimPayload(token, header, payload as JwtPayload, now, context);
     };
   }
   // A static key: no await before the claim step, and its promise is returned
   // as is (an async wrapper returning a promise costs extra microtask turns).
   return function claimer(token, context) {
     let now: number;
-    let verified: { header: JwtHeader; payload: JwtPayload };
+    let verified: Jwt;
     try {
       checkTokenLength(token, maxTokenLength);
       now = clock();
@@ -365,7 +350,7 @@ export function createClaimer(options: ClaimOptions): Claimer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return claimPayload(token as string, verified.header, verified.payload, now, context);
+    return claimPayload(token as string, verified.header, verified.payload as JwtPayload, now, context);
   };
 }
 

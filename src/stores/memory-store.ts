@@ -1,4 +1,5 @@
-import { ConfigError, StoreError } from '../errors.js';
+import { StoreError } from '../errors.js';
+import { checkNumber } from '../option-checks.js';
 import type { ClaimStore } from './claim-store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -44,15 +45,9 @@ export class MemoryStore implements ClaimStore {
   private latestClaimAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { maxEntries = 1_000_000, sweepInterval = 60_000, now = Date.now } = options;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new ConfigError(`MemoryStore maxEntries must be a positive integer, got ${String(maxEntries)}`);
-    }
-    if (!Number.isFinite(sweepInterval) || sweepInterval < 1) {
-      throw new ConfigError(`MemoryStore sweepInterval must be a positive number of ms, got ${String(sweepInterval)}`);
-    }
-    this.maxEntries = maxEntries;
-    this.sweepInterval = sweepInterval;
+    const { maxEntries, sweepInterval, now = Date.now } = options;
+    this.maxEntries = checkNumber('MemoryStore maxEntries', maxEntries, 1_000_000, { min: 1, integer: true });
+    this.sweepInterval = checkNumber('MemoryStore sweepInterval', sweepInterval, 60_000, { min: 1, unit: 'ms' });
     this.clock = now;
   }
 

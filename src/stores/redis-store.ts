@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
+import { checkNumber } from '../option-checks.js';
 
 /**
  * The part of a node-redis client (`createClient`) or cluster client
@@ -123,11 +124,7 @@ export class RedisClaimStore implements ClaimStore {
    * @throws {ConfigError} when `keyv` is not backed by `@keyv/redis`.
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: RedisClaimStoreOptions = {}, owned = false) {
-    const { commandTimeout = 1000 } = options;
-    if (!Number.isFinite(commandTimeout) || commandTimeout < 1) {
-      throw new ConfigError(`RedisClaimStore commandTimeout must be a positive number of ms, got ${String(commandTimeout)}`);
-    }
-    this.commandTimeout = commandTimeout;
+    this.commandTimeout = checkNumber('RedisClaimStore commandTimeout', options.commandTimeout, 1000, { min: 1, unit: 'ms' });
     this.ownsClient = owned;
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }

@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
+import { checkNumber } from '../option-checks.js';
 import { keyvValue } from './redis-store.js';
 
 /** The part of a `@keyv/sqlite` adapter this store uses: its one connection. */
@@ -116,17 +117,12 @@ export class SqliteClaimStore implements ClaimStore {
    * @throws {ConfigError} when `keyv` is not backed by `@keyv/sqlite`, or options are wrong.
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: SqliteClaimStoreOptions = {}, owned = false) {
-    const { busyTimeout = 5000, purgeInterval = 60_000, purgeBatchSize = 1000, maxBatchSize = 256 } = options;
-    const positive = (name: string, value: number, min: number): number => {
-      if (!Number.isInteger(value) || value < min) {
-        throw new ConfigError(`SqliteClaimStore ${name} must be an integer >= ${min}, got ${String(value)}`);
-      }
-      return value;
-    };
-    this.busyTimeout = positive('busyTimeout', busyTimeout, 0);
-    this.purgeInterval = positive('purgeInterval', purgeInterval, 0);
-    this.purgeBatchSize = positive('purgeBatchSize', purgeBatchSize, 1);
-    this.maxBatchSize = positive('maxBatchSize', maxBatchSize, 1);
+    const { busyTimeout, purgeInterval, purgeBatchSize, maxBatchSize } = options;
+    const ms = { min: 0, integer: true, unit: 'ms' };
+    this.busyTimeout = checkNumber('SqliteClaimStore busyTimeout', busyTimeout, 5000, ms);
+    this.purgeInterval = checkNumber('SqliteClaimStore purgeInterval', purgeInterval, 60_000, ms);
+    this.purgeBatchSize = checkNumber('SqliteClaimStore purgeBatchSize', purgeBatchSize, 1000, { min: 1, integer: true });
+    this.maxBatchSize = checkNumber('SqliteClaimStore maxBatchSize', maxBatchSize, 256, { min: 1, integer: true });
     this.ownsConnection = owned;
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
