@@ -43,11 +43,8 @@ function header(req: Request, name: string): string | undefined {
  * });
  */
 export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
-  const { onError, ...guardOptions } = options ?? {};
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('jwt-once: `onError` must be a function (err, req, res, next)');
-  }
-  const guard = createRequestGuard<Request>(guardOptions);
+  const guard = createRequestGuard<Request>(options);
+  const onError = options?.onError;
 
   return async function jwtOnceMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     let claim: Claim;

@@ -44,11 +44,8 @@ export interface HonoJwtOnceOptions extends GuardOptions<Context> {
  * );
  */
 export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Variables: JwtOnceVariables }> {
-  const { onError, ...guardOptions } = options ?? {};
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('jwt-once: `onError` must be a function (err, c)');
-  }
-  const guard = createRequestGuard<Context>(guardOptions);
+  const guard = createRequestGuard<Context>(options);
+  const onError = options?.onError;
 
   return async function jwtOnceMiddleware(c, next) {
     let claim: Claim;

@@ -45,11 +45,8 @@ export interface KoaJwtOnceOptions extends GuardOptions<Context> {
  * new Koa().use(router.routes()).listen(3000);
  */
 export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
-  const { onError, ...guardOptions } = options ?? {};
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('jwt-once: `onError` must be a function (err, ctx, next)');
-  }
-  const guard = createRequestGuard<Context>(guardOptions);
+  const guard = createRequestGuard<Context>(options);
+  const onError = options?.onError;
 
   return async function jwtOnceMiddleware(ctx: ParameterizedContext<JwtOnceState>, next: Next): Promise<unknown> {
     let claim: Claim;

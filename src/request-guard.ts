@@ -77,7 +77,9 @@ export interface RequestGuard<Req> {
  */
 export function createRequestGuard<Req>(options: GuardOptions<Req> = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
-  const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, ...rest } = options;
+  // `onError` is the adapter's to call (its signature is the framework's); checked here, once for all.
+  const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, onError, ...rest } = options as GuardOptions<Req> & { onError?: unknown };
+  if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('`onError` must be a function');
   if (getToken !== undefined && typeof getToken !== 'function') throw new ConfigError('`getToken` must be a function');
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie === '')) throw new ConfigError('`cookie` must be a cookie name');
   if (scope !== undefined && typeof scope !== 'string' && typeof scope !== 'function') {

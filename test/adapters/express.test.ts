@@ -214,5 +214,8 @@ describe('Express jwtOnce', () => {
     expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => jwtOnce({ secret: HS_SECRET, algorithms: ['none' as 'HS256'] })).toThrow(/none/);
     expect(() => jwtOnce(opts({ cookie: '' }))).toThrow(/cookie/);
+    expect(() => jwtOnce(opts({ onError: 'log' as unknown as ExpressJwtOnceOptions['onError'] }))).toThrow(
+      expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG', message: expect.stringMatching(/onError/) }),
+    );
   });
 });
