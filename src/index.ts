@@ -1,11 +1,5 @@
-export {
-  claimToken,
-  claimVerified,
-  createClaimer,
-  createVerifiedClaimer,
-  type Claimer,
-  type VerifiedClaimer,
-} from './claim-token.js';
+export { claimToken, createClaimer, type Claimer } from './claim-token.js';
+export { claimVerified, createVerifiedClaimer, type VerifiedClaimer } from './claim-verified.js';
 export type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 export {
   ConfigError,

@@ -1,6 +1,7 @@
 import { bearerToken, cookieValue } from './bearer-token.js';
 import type { JwtPayload } from 'jsonwebtoken';
-import { createClaimer, createVerifiedClaimer } from './claim-token.js';
+import { createClaimer } from './claim-token.js';
+import { createVerifiedClaimer } from './claim-verified.js';
 import { optionsFromEnv } from './env-options.js';
 import { ConfigError } from './errors.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';

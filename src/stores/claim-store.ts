@@ -8,8 +8,8 @@
  *
  * @example
  * const store: ClaimStore = {
- *   async claim(key, expiresAt) { return db.insertIfAbsent(key, expiresAt); },
- *   async release(key, expiresAt) { await db.deleteIf(key, expiresAt); },
+ *   async claim(key, expiresAt, now, id) { return db.insertUnlessLive(key, { expiresAt, id }, now); },
+ *   async release(key, expiresAt, id) { await db.deleteIf(key, { expiresAt, id }); },
  * };
  */
 export interface ClaimStore {
@@ -26,15 +26,21 @@ export interface ClaimStore {
    * @param expiresAt Epoch ms after which the claim may be forgotten.
    * @param now Epoch ms the caller considers "now" (its injected clock).
    *   Stores that keep their own clock (Redis) may ignore it.
+   * @param id A value unique to this claim attempt (random per process, then
+   *   a counter). Keep it with the claim so that {@link release} removes this
+   *   claim only, never a later claim of the same key (made after an
+   *   eviction, a restart or a failover). `claimToken` always passes one;
+   *   a caller that omits it releases with no id as well. Stores written
+   *   before it existed may ignore it and compare `expiresAt` alone.
    */
-  claim(key: string, expiresAt: number, now: number): Promise<boolean> | boolean;
+  claim(key: string, expiresAt: number, now: number, id?: string): Promise<boolean> | boolean;
 
   /**
-   * Remove the claim of `key` made with this `expiresAt`, so the token can be
-   * presented again. Compare-and-delete: a claim with another expiry is kept.
-   * Releasing an absent key is not an error.
+   * Remove the claim of `key` made with this `expiresAt` and `id`, so the
+   * token can be presented again. Compare-and-delete: any other claim of
+   * `key` is kept. Releasing an absent key is not an error.
    */
-  release(key: string, expiresAt: number): Promise<void> | void;
+  release(key: string, expiresAt: number, id?: string): Promise<void> | void;
 
   /** Free timers and connections. Optional; called by `closeStores()` for stores jwt-once opened itself. */
   close?(): Promise<void> | void;

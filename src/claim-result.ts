@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import { StoreError } from './errors.js';
+import type { Claim } from './options.js';
+import type { ClaimStore } from './stores/claim-store.js';
+
+const CLAIM_ID_PREFIX = randomBytes(9).toString('base64url');
+let claimCounter = 0;
+
+/**
+ * A new claim id: unique per claim across processes (72 random bits per
+ * process, then a counter), so a store can release exactly the claim a
+ * request made and never a newer claim of the same token.
+ */
+export function nextClaimId(): string {
+  claimCounter = (claimCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return CLAIM_ID_PREFIX + claimCounter.toString(36);
+}
+
+/** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
+export function withinTime(
+  pending: Promise<boolean>,
+  ms: number,
+  onLateWin: () => void,
+): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new StoreError(`The claim store did not answer within ${ms} ms`));
+    }, ms);
+    pending.then(
+      (won) => {
+        if (timedOut) {
+          if (won === true) onLateWin();
+          return;
+        }
+        clearTimeout(timer);
+        resolve(won);
+      },
+      (err: unknown) => {
+        if (timedOut) return;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A won claim: what `claimToken` resolves with. */
+export class ClaimResult implements Claim {
+  private released: Promise<void> | undefined;
+
+  constructor(
+    readonly payload: JwtPayload,
+    readonly header: JwtHeader,
+    readonly key: string,
+    private readonly expiresAtMs: number,
+    private readonly store: ClaimStore,
+    /** The id this claim was made with: `release()` removes this claim only. */
+    private readonly id: string,
+  ) {}
+
+  /** Made when read: most requests never look at it. */
+  get expiresAt(): Date {
+    return new Date(this.expiresAtMs);
+  }
+
+  release(): Promise<void> {
+    this.released ??= (async () => {
+      try {
+        await this.store.release(this.key, this.expiresAtMs, this.id);
+      } catch (cause) {
+        throw new StoreError('The claim store could not release the claim', { cause });
+      }
+    })();
+    return this.released;
+  }
+}

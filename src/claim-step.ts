@@ -1,0 +1,166 @@
+import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
+import { ClaimResult, nextClaimId, withinTime } from './claim-result.js';
+import { claimExpiry } from './lifetime.js';
+import { checkNumber } from './option-checks.js';
+import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
+import { replayKey } from './replay-key.js';
+import { resolveStore } from './stores/resolve-store.js';
+
+/**
+ * A clock that never runs backwards: after a step back (NTP, VM resume), a token
+ * already seen as expired, whose claim may have been swept, must not verify
+ * again. Fails closed: it keeps the latest reading until the clock catches up.
+ */
+function monotonic(clock: () => number): () => number {
+  let latest = Number.NEGATIVE_INFINITY;
+  return () => {
+    const reading = clock();
+    if (typeof reading !== 'number' || !Number.isFinite(reading)) {
+      throw new ConfigError('`now` must return the time as a finite number of epoch ms');
+    }
+    if (reading > latest) latest = reading;
+    return latest;
+  };
+}
+
+export function checkFunction<T>(name: string, value: T): T {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`\`${name}\` must be a function`);
+  return value;
+}
+
+function eventOf(key: string, payload: JwtPayload, scope: string, request: unknown): ClaimEvent {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return { key, iss: str(payload.iss), sub: str(payload.sub), jti: str(payload.jti), scope, request };
+}
+
+function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () => ClaimEvent): void {
+  if (hook === undefined) return;
+  try {
+    const result = hook(event());
+    // An async hook that rejects must not become an unhandled rejection.
+    if (result instanceof Promise) result.catch(() => undefined);
+  } catch {
+    // Hooks observe; they never change the outcome.
+  }
+}
+
+/** A present token no longer than `max`, refused before any parsing otherwise. */
+export function checkTokenLength(token: string | null | undefined, max: number): asserts token is string {
+  if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
+  if (token.length > max) throw new InvalidTokenError(`The token is longer than ${max} characters`);
+}
+
+function asStoreError(cause: unknown): StoreError {
+  return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
+}
+
+/** The checked options of the claim step, shared by {@link createClaimer} and {@link createVerifiedClaimer}. */
+export interface ClaimStep {
+  clockTolerance: number;
+  maxAge: number | undefined;
+  maxTokenLength: number;
+  clock: () => number;
+  /** Bounds the lifetime of a verified payload, runs `validate`, claims in the store and calls the hooks. */
+  claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<Claim>;
+}
+
+/**
+ * Checks the options every claimer shares, once, and returns the claim step.
+ * Throws a {@link ConfigError} on a wrong option.
+ */
+export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimStep {
+  const seconds = { min: 0, unit: 'seconds' };
+  const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
+  const maxAge = checkNumber('`maxAge`', options.maxAge, undefined, seconds);
+  const maxTtl = checkNumber('`maxTtl`', options.maxTtl, 86_400, seconds);
+  const maxTokenLength = checkNumber('`maxTokenLength`', options.maxTokenLength, 8192, { min: 1, integer: true, unit: 'characters' });
+  const storeTimeout = checkNumber('`storeTimeout`', options.storeTimeout, 1000, { min: 1, integer: true, unit: 'ms' });
+  if (options.scope !== undefined && typeof options.scope !== 'string') {
+    throw new ConfigError('`scope` must be a string');
+  }
+  const defaultScope = options.scope ?? '';
+  const validate = checkFunction('validate', options.validate);
+  const onClaim = checkFunction('onClaim', options.onClaim);
+  const onReplay = checkFunction('onReplay', options.onReplay);
+  const clock = monotonic(checkFunction('now', options.now) ?? Date.now);
+  const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
+  const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
+
+  /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */
+  function settle(won: unknown, header: JwtHeader, payload: JwtPayload, replay: string, expiresAt: number, id: string, scope: string, request: unknown): Claim {
+    if (won === false) {
+      callHook(onReplay, () => eventOf(replay, payload, scope, request));
+      throw new ReusedTokenError();
+    }
+    if (won !== true) throw new StoreError('The claim store gave no yes-or-no answer');
+    callHook(onClaim, () => eventOf(replay, payload, scope, request));
+    return new ClaimResult(payload, header, replay, expiresAt, store, id);
+  }
+
+  /**
+   * Claims in the store. A store that answers synchronously (memory) costs no
+   * extra microtask turn; an async one is bounded by `storeTimeout`.
+   */
+  function claimInStore(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+    const id = nextClaimId();
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = store.claim(replay, expiresAt, now, id);
+    } catch (cause) {
+      return Promise.reject(asStoreError(cause));
+    }
+    if (typeof answer === 'boolean') {
+      try {
+        return Promise.resolve(settle(answer, header, payload, replay, expiresAt, id, scope, request));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return withinTime(answer, storeTimeout, () => {
+      Promise.resolve(store.release(replay, expiresAt, id)).catch(() => undefined);
+    }).then(
+      (won) => settle(won, header, payload, replay, expiresAt, id, scope, request),
+      (cause: unknown) => Promise.reject(asStoreError(cause)),
+    );
+  }
+
+  async function validateThenClaim(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+    let accepted: unknown;
+    try {
+      accepted = await validate!(payload, { scope, request });
+    } catch (cause) {
+      if (cause instanceof JwtOnceError) throw cause;
+      throw new InvalidTokenError('The token was refused by validate', { cause });
+    }
+    if (accepted === false) throw new InvalidTokenError('The token was refused by validate');
+    return claimInStore(header, payload, now, replay, expiresAt, scope, request);
+  }
+
+  /**
+   * Bounds the lifetime of a verified payload, derives its replay key, runs
+   * `validate`, then claims. Everything before the claim is synchronous.
+   */
+  function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<Claim> {
+    let expiresAt: number;
+    let scope: string;
+    let replay: string;
+    try {
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        throw new InvalidTokenError('The token payload must be a JSON object');
+      }
+      lifetime.now = now;
+      expiresAt = claimExpiry(payload, lifetime);
+      scope = context?.scope ?? defaultScope;
+      replay = replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const request = context?.request;
+    return validate === undefined
+      ? claimInStore(header, payload, now, replay, expiresAt, scope, request)
+      : validateThenClaim(header, payload, now, replay, expiresAt, scope, request);
+  }
+
+  return { clockTolerance, maxAge, maxTokenLength, clock, claimPayload };
+}

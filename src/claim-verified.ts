@@ -1,0 +1,109 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import { checkTokenLength, prepareClaimStep } from './claim-step.js';
+import { ConfigError, InvalidTokenError } from './errors.js';
+import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
+
+/**
+ * Claims tokens that a verifier in front of jwt-once (express-jwt, koa-jwt,
+ * hono/jwt, ...) has already verified: `(token, verifiedPayload, context?)`.
+ */
+export type VerifiedClaimer = (
+  token: string | null | undefined,
+  verifiedPayload: JwtPayload | null | undefined,
+  context?: ClaimContext,
+) => Promise<Claim>;
+
+const VERIFIER_OPTIONS = ['secret', 'algorithms', 'issuer', 'audience', 'subject'] as const;
+
+/** Decodes `token` (no signature check) and checks its payload is the one the verifier accepted. */
+function headerOfVerified(token: string, verifiedPayload: JwtPayload): JwtHeader {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new InvalidTokenError('The token is malformed');
+  let header: unknown;
+  let payload: unknown;
+  try {
+    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError('The token is malformed');
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new InvalidTokenError('The token is malformed');
+  }
+  // Binds the replay key (from this token's signed part) to what was verified: a second,
+  // unverified token sent beside the verified one cannot choose the key.
+  if (!isDeepStrictEqual(payload, verifiedPayload)) {
+    throw new InvalidTokenError('The token in the request is not the token the verifier accepted');
+  }
+  return header as JwtHeader;
+}
+
+/**
+ * Like {@link createClaimer}, for a token a verifier in front of jwt-once has
+ * already checked: it does not verify the signature again, and only claims.
+ * **Use it only behind a verifier**: it trusts `verifiedPayload`.
+ *
+ * The replay key still comes from signed content: the raw token's
+ * `header.payload` (or `iss` + `jti`), the same key {@link claimToken} uses.
+ * The raw token's payload must equal `verifiedPayload`, so read the token
+ * from the same place the verifier did. Expiry follows the same rules
+ * (`exp`, `maxAge`, `maxTtl`, `clockTolerance`); set `clockTolerance` and
+ * `maxAge` at least as large as the verifier's, or a claim could be forgotten
+ * while the verifier still accepts the token.
+ *
+ * A missing `verifiedPayload` is refused (401), never passed.
+ *
+ * @example
+ * import { createVerifiedClaimer } from 'jwt-once';
+ * const claimOnce = createVerifiedClaimer({ store });
+ * // after your verifier accepted `token` with payload `payload`:
+ * await claimOnce(token, payload);
+ */
+export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): VerifiedClaimer {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
+  for (const name of VERIFIER_OPTIONS) {
+    if ((options as Partial<ClaimOptions>)[name] !== undefined) {
+      throw new ConfigError(`\`${name}\` is not used when claiming already-verified tokens: configure it on your verifier`);
+    }
+  }
+  const { maxTokenLength, clock, claimPayload } = prepareClaimStep(options);
+
+  return async function verifiedClaimer(token, verifiedPayload, context) {
+    checkTokenLength(token, maxTokenLength);
+    if (typeof verifiedPayload !== 'object' || verifiedPayload === null || Array.isArray(verifiedPayload)) {
+      throw new InvalidTokenError('No verified payload: jwt-once must run behind a verifier that accepted this token');
+    }
+    const header = headerOfVerified(token, verifiedPayload);
+    return claimPayload(token, header, verifiedPayload, clock(), context);
+  };
+}
+
+const verifiedClaimers = new WeakMap<VerifiedClaimOptions, VerifiedClaimer>();
+const NO_OPTIONS: VerifiedClaimOptions = {};
+
+/**
+ * {@link claimToken} for a token your verifier already accepted: claims it
+ * once without verifying it again. See {@link createVerifiedClaimer}.
+ *
+ * @example
+ * import { claimVerified } from 'jwt-once';
+ * const options = { maxTtl: 900 };
+ * const { key } = await claimVerified(token, verifiedPayload, options);
+ */
+export function claimVerified(
+  token: string | null | undefined,
+  verifiedPayload: JwtPayload | null | undefined,
+  options: VerifiedClaimOptions = NO_OPTIONS,
+): Promise<Claim> {
+  let claimer = verifiedClaimers.get(options);
+  if (claimer === undefined) {
+    try {
+      claimer = createVerifiedClaimer(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    verifiedClaimers.set(options, claimer);
+  }
+  return claimer(token, verifiedPayload);
+}
