@@ -39,7 +39,7 @@ export class MemoryStore implements ClaimStore {
   readonly sweepInterval: number;
   private readonly entries = new Map<string, number>();
   private readonly clock: () => number;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
   private lastFullSweep = 0;
   /** The latest `now` a claim was made at: the background sweep never runs ahead of it. */
   private latestClaimAt = Number.NEGATIVE_INFINITY;
@@ -105,7 +105,7 @@ export class MemoryStore implements ClaimStore {
 
   private startSweeping(): void {
     this.timer = setInterval(() => this.sweep(Math.min(this.clock(), this.latestClaimAt)), this.sweepInterval);
-    this.timer.unref();
+    this.timer.unref?.(); // a number on Workers and in browsers: nothing to unref
   }
 
   private stopSweeping(): void {

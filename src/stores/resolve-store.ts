@@ -63,10 +63,15 @@ function describeUrl(url: string): string {
   }
 }
 
-/** Loads an optional peer dependency; works from the ESM and the CommonJS build. */
-async function loadPeer<T>(name: string, load: () => Promise<T>, forUrl: string, alsoInstall = ''): Promise<T> {
+/**
+ * Loads an optional peer dependency by name. The specifier is a variable, so a
+ * bundler (esbuild, wrangler) does not try to resolve it: an edge bundle of the
+ * main entry builds without `@keyv/*` installed, and only the store URL that
+ * needs the package fails (503) when it is absent.
+ */
+async function loadPeer(name: string, forUrl: string, alsoInstall = ''): Promise<{ default?: unknown }> {
   try {
-    return await load();
+    return (await import(name)) as { default?: unknown };
   } catch (cause) {
     const missing = (cause as { code?: unknown } | null)?.code;
     if (missing === 'ERR_MODULE_NOT_FOUND' || missing === 'MODULE_NOT_FOUND') {
@@ -88,7 +93,7 @@ async function loadKeyv(): Promise<KeyvConstructor> {
 }
 
 async function openSqlite(url: string, path: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/sqlite', () => import('@keyv/sqlite'), url);
+  const module = await loadPeer('@keyv/sqlite', url);
   const KeyvSqlite = defaultExport<new (options: object) => unknown>(module, 'KeyvSqlite');
   const Keyv = await loadKeyv();
   const file = path === ':memory:' ? path : resolvePath(path);
@@ -98,7 +103,7 @@ async function openSqlite(url: string, path: string): Promise<Keyv> {
 }
 
 async function openRedis(url: string, redacted: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/redis', () => import('@keyv/redis'), redacted, ' redis');
+  const module = await loadPeer('@keyv/redis', redacted, ' redis');
   const KeyvRedis = defaultExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
   const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
   const Keyv = await loadKeyv();

@@ -105,7 +105,7 @@ export class SqliteClaimStore implements ClaimStore {
   private queue: Promise<unknown> = Promise.resolve();
   private pending: PendingClaim[] = [];
   private flushQueued = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly ownsConnection: boolean;
 
@@ -290,7 +290,7 @@ export class SqliteClaimStore implements ClaimStore {
     this.timer = setInterval(() => {
       this.purge().catch(() => undefined); // a busy purge is retried at the next tick
     }, this.purgeInterval);
-    this.timer.unref();
+    this.timer.unref?.(); // a number outside Node: nothing to unref
   }
 
   /**
