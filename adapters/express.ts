@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from '../src/jwt-types.js';
 import { createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
 
 /** The request after `jwtOnce` let it through. */

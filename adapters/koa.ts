@@ -1,5 +1,5 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from '../src/jwt-types.js';
 import { createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */

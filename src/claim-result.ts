@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { StoreError } from './errors.js';
 import type { Claim } from './options.js';
 import type { ClaimStore } from './stores/claim-store.js';

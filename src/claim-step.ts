@@ -1,4 +1,4 @@
-import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
 import { ClaimResult, nextClaimId, withinTime } from './claim-result.js';
 import { claimExpiry } from './lifetime.js';

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type { Jwt, VerifyOptions } from 'jsonwebtoken';
+import type { JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep } from './claim-step.js';
 import { ConfigError, ExpiredTokenError, InvalidTokenError, JwtOnceError } from './errors.js';
 import { checkAlgorithms, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';

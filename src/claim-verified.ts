@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep } from './claim-step.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';

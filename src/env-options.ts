@@ -1,4 +1,4 @@
-import type { Algorithm } from 'jsonwebtoken';
+import type { Algorithm } from './jwt-types.js';
 import { ConfigError } from './errors.js';
 import type { ClaimOptions } from './options.js';
 

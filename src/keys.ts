@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import type { Algorithm, JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
 
 /** A verification key: a shared secret, a PEM public (or private) key, or a `KeyObject`. */

@@ -1,4 +1,4 @@
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from './jwt-types.js';
 import { ExpiredTokenError, InvalidTokenError } from './errors.js';
 
 /**

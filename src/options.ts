@@ -1,4 +1,4 @@
-import type { Algorithm, JwtHeader, JwtPayload } from 'jsonwebtoken';
+import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 import type { KeyInput, SecretResolver } from './keys.js';
 import type { StoreOption } from './stores/resolve-store.js';
 

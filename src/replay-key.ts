@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from './jwt-types.js';
 import { InvalidTokenError } from './errors.js';
 
 type OneShotHash = (algorithm: string, data: string, outputEncoding: 'base64url') => string;

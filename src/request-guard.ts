@@ -1,5 +1,5 @@
 import { bearerToken, cookieValue } from './bearer-token.js';
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from './jwt-types.js';
 import { createClaimer } from './claim-token.js';
 import { createVerifiedClaimer } from './claim-verified.js';
 import { optionsFromEnv } from './env-options.js';
