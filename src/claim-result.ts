@@ -4,7 +4,8 @@ import { StoreError } from './errors.js';
 import type { Claim } from './options.js';
 import type { ClaimStore } from './stores/claim-store.js';
 
-const CLAIM_ID_PREFIX = randomBytes(9).toString('base64url');
+// Drawn on the first claim, not at import: Workers refuse random values in global scope.
+let claimIdPrefix: string | undefined;
 let claimCounter = 0;
 
 /**
@@ -14,7 +15,8 @@ let claimCounter = 0;
  */
 export function nextClaimId(): string {
   claimCounter = (claimCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return CLAIM_ID_PREFIX + claimCounter.toString(36);
+  claimIdPrefix ??= randomBytes(9).toString('base64url');
+  return claimIdPrefix + claimCounter.toString(36);
 }
 
 /** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
