@@ -1,6 +1,6 @@
 // Bundles a Workers entry with esbuild the way wrangler does with
 // `nodejs_compat`, and runs it in workerd, for the packaging tests.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -73,6 +73,15 @@ export function findWorkerd(): string | undefined {
   return candidates.find((bin) => bin !== undefined && bin !== '' && existsSync(bin) && spawnSync(bin, ['--version'], { timeout: 10_000 }).status === 0);
 }
 
+/** Waits for `child` to exit: 5 s after the caller asked it to stop, then SIGKILL. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** The compatibility flags the bundle needs: jsonwebtoken uses Node's crypto, buffer, stream and util. */
 export const COMPATIBILITY = { date: '2025-09-01', flags: ['nodejs_compat'] };
 
@@ -100,10 +109,9 @@ const worker :Workerd.Worker = (
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d));
   child.stderr!.on('data', (d: Buffer) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await stopChild(child);
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
-import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd } from './edge.js';
+import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild } from './edge.js';
 import { BIN, cleanTree, exportedSubpaths, installTarball, linkFromRoot, pack, run } from './packed.js';
 
 const SUBPATHS = exportedSubpaths();
@@ -47,7 +47,6 @@ async function presentTwice(url: string, keys: Record<string, { sign: string }>)
   }
   return statuses;
 }
-const ADAPTERS = SUBPATHS.filter((name) => name.includes('/'));
 
 /** A TypeScript file that imports every subpath and uses the core types; `@ts-expect-error` proves they are not `any`. */
 function consumerSource(): string {
@@ -68,7 +67,6 @@ function consumerSource(): string {
     '  }',
     '}',
     `export const modules = [missing, ${SUBPATHS.map((_, i) => `m${i}`).join(', ')}];`,
-    ...ADAPTERS.map((name, i) => `export const adapter${i}: Function = m${SUBPATHS.indexOf(name)}.jwtOnce;`),
     '',
   ].join('\n');
 }
@@ -121,7 +119,8 @@ describe('the package packed from a clean clone', () => {
       const { esm, cjs, different } = results.subpaths[name]!;
       expect(esm).toEqual(cjs); // the same names...
       expect(different).toEqual([]); // ...bound to the same objects
-      if (name !== 'jwt-once') expect(esm).toEqual(expect.arrayContaining(['jwtOnce', 'JwtOnceError']));
+      expect(esm.length).toBeGreaterThan(0);
+      if (['jwt-once/express', 'jwt-once/koa', 'jwt-once/hono'].includes(name)) expect(esm).toEqual(expect.arrayContaining(['jwtOnce', 'JwtOnceError']));
     }
     expect(results.core).toEqual({
       importThenRequire: 'ERR_JWT_ONCE_REUSED',
@@ -201,14 +200,15 @@ process.stdin.on('end', () => server.close()).resume();`;
       const child = spawn(process.execPath, ['--input-type=module', '-e', loader, join(edge, 'worker.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
       try {
         const port = await new Promise<string>((resolve, reject) => {
-          child.stdout.once('data', (d: Buffer) => resolve(String(d).trim()));
-          child.once('exit', (code) => reject(new Error(`the bundle did not load (exit ${code})`)));
+          const timer = setTimeout(() => reject(new Error('the bundle did not listen within 20 s')), 20_000);
+          child.stdout.once('data', (d: Buffer) => (clearTimeout(timer), resolve(String(d).trim())));
+          child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the bundle did not load (exit ${code})`))));
         });
         const statuses = await presentTwice(`http://127.0.0.1:${port}`, keys);
         for (const alg of SUPPORTED_ALGORITHMS) expect([alg, statuses[alg]]).toEqual([alg, [200, 401]]);
       } finally {
         child.stdin.end();
-        await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+        await stopChild(child);
       }
     });
 
