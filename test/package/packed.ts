@@ -53,6 +53,17 @@ export function pack(tree: string, destination: string): string {
   return join(destination, tarball);
 }
 
+/**
+ * The frameworks an app using an adapter brings itself: every peer dependency
+ * except the optional store packages (`@keyv/*`), with its `@types/*` package when there is one.
+ */
+export function frameworkPeers(): string[] {
+  const { peerDependencies = {} } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+  const frameworks = Object.keys(peerDependencies).filter((name) => !name.startsWith('@keyv/'));
+  const types = frameworks.map((name) => `@types/${name.replace(/^@([^/]+)\//, '$1__')}`).filter((name) => existsSync(join(ROOT, 'node_modules', name)));
+  return [...frameworks, ...types];
+}
+
 /** Links packages from this repository's node_modules into `project` (frameworks, TypeScript, types). */
 export function linkFromRoot(project: string, names: string[]): void {
   for (const name of names) {
