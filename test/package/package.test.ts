@@ -2,7 +2,9 @@
 // installs the tarball into a scratch project and uses every subpath listed in
 // package.json `exports` from it: with `import` and `require` in one process
 // (one state for both), from TypeScript (nodenext), and through publint and
-// @arethetypeswrong/cli.
+// @arethetypeswrong/cli. Then bundles it with Hono for Cloudflare Workers with
+// esbuild, without the optional store packages, and runs the bundle in Node
+// and, when a workerd binary is found, in workerd.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
