@@ -166,7 +166,7 @@ const plugin: FastifyPluginCallback<FastifyJwtOnceOptions> = (app: FastifyInstan
     return done(err as Error);
   }
   // Declared once, so every request keeps one shape; @fastify/jwt may already own `user`.
-  if (!app.hasRequestDecorator('user')) app.decorateRequest('user', null);
+  if (!app.hasRequestDecorator('user')) app.decorateRequest('user', null as never);
   if (!app.hasRequestDecorator('jwtOnce')) app.decorateRequest('jwtOnce', null);
   app.decorate('jwtOnce', hook);
   app.addHook('onRoute', wireRelease);

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 /** Builds an app, lets `configure` add plugins and routes, listens on 127.0.0.1 port 0. */
-async function serve(configure: (app: FastifyInstance) => void | Promise<void>): Promise<string> {
+async function serve(configure: (app: FastifyInstance) => unknown): Promise<string> {
   app = Fastify();
   await configure(app);
   url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -131,7 +131,7 @@ describe('Fastify jwtOnce (route hook)', () => {
   it('hands refusals to onError, and what onError throws to the error handler; never to the route handler', async () => {
     let reached = 0;
     await serve((a) => {
-      a.setErrorHandler((err, _req, reply) => { reply.code(502).send({ handled: err.message }); });
+      a.setErrorHandler((err, _req, reply) => { reply.code(502).send({ handled: (err as Error).message }); });
       const handler = async () => { reached++; return 'no'; };
       a.post('/mine', { onRequest: jwtOnce(opts({ onError: (err, _req, reply: FastifyReply) => reply.code(403).send({ mine: err.code }) })) }, handler);
       a.post('/async', { onRequest: jwtOnce(opts({ onError: async () => { throw new Error('from onError'); } })) }, handler);
@@ -168,17 +168,21 @@ describe('Fastify jwtOnce (route hook)', () => {
 
 describe('Fastify releaseOnError (onError/onResponse hooks added by the plugin)', () => {
   it('releases the claim when the handler throws or answers 5xx, keeps it on success', async () => {
-    let mode: 'throw' | '503' | 'ok' = 'throw';
+    let mode: 'throw' | 'throw409' | '503' | 'ok' = 'throw';
     await serve(async (a) => {
       await a.register(jwtOncePlugin, opts());
       a.post('/x', { onRequest: jwtOnce(opts({ releaseOnError: true })) }, async (request, reply) => {
         if (mode === 'throw') throw new Error('downstream failure');
+        if (mode === 'throw409') throw Object.assign(new Error('conflict'), { statusCode: 409 });
         if (mode === '503') return reply.code(503).send('busy');
         return ok(request);
       });
     });
     const token = hsToken();
     expect(await statusOf(withBearer(`${url}/x`, token))).toBe(500);
+    // A thrown error releases whatever its status (Fastify's onError hook saw it), as in Koa and Hono.
+    mode = 'throw409';
+    expect(await statusOf(withBearer(`${url}/x`, token))).toBe(409);
     mode = '503';
     expect(await statusOf(withBearer(`${url}/x`, token))).toBe(503);
     mode = 'ok';
