@@ -138,6 +138,20 @@ describe('createWebGuard', () => {
     await expectReusedAnswer(replay.response);
   });
 
+  it('is created where there is no `process` (Workers without nodejs_compat): no environment, not a ReferenceError', async () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'process')!;
+    let guard: ReturnType<typeof createWebGuard>;
+    try {
+      // Only for the synchronous creation: jest itself needs `process` once we await.
+      Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
+      expect(() => createWebGuard({})).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG', message: expect.stringMatching(/JWT_ONCE_SECRET/) }));
+      guard = createWebGuard(opts());
+    } finally {
+      Object.defineProperty(globalThis, 'process', saved);
+    }
+    expect((await guard(post(hsToken()))).ok).toBe(true);
+  });
+
   it('rejects with errors that are not refusals (a getToken bug)', async () => {
     const guard = createWebGuard(opts({ getToken: () => { throw new TypeError('bug'); } }));
     await expect(guard(post(undefined))).rejects.toThrow('bug');
