@@ -190,6 +190,21 @@ describe('Fastify releaseOnError (onError/onResponse hooks added by the plugin)'
     expect(await statusOf(withBearer(`${url}/x`, token))).toBe(401);
   });
 
+  it('wires a preHandler hook too, and reaches routes of scopes registered after the plugin', async () => {
+    let fail = true;
+    await serve(async (a) => {
+      await a.register(jwtOncePlugin, opts());
+      await a.register(async (child) => {
+        child.post('/x', { preHandler: [jwtOnce(opts({ releaseOnError: true }))] }, async (request, reply) => (fail ? reply.code(500).send('down') : ok(request)));
+      });
+    });
+    const token = hsToken();
+    expect(await statusOf(withBearer(`${url}/x`, token))).toBe(500);
+    fail = false;
+    expect(await statusOf(withBearer(`${url}/x`, token))).toBe(200);
+    expect(await statusOf(withBearer(`${url}/x`, token))).toBe(401);
+  });
+
   it('refuses (500, ConfigError) before claiming when the plugin did not wire the route', async () => {
     const store = new MemoryStore();
     await serve((a) => {
