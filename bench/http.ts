@@ -4,10 +4,10 @@
 // jwt-once always takes its claim path, never the replay path.
 //
 // This file is also the entry point of both child processes:
-//   JWT_ONCE_BENCH_ROLE=server FRAMEWORK=express|koa|hono
+//   JWT_ONCE_BENCH_ROLE=server FRAMEWORK=express|koa|hono|fastify
 //   JWT_ONCE_BENCH_ROLE=load
 import { fork, type ChildProcess } from 'node:child_process';
-import { createSecretKey, hash } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -15,15 +15,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { compare, interleave, log, pick, printMedians, signTokens, skip } from './harness.js';
+import { ALGORITHMS, bareVerify, HAND_ROLLED, handRolledGuard, SECRET } from './http-baselines.js';
+import { fastifyServers } from './http-fastify.js';
 
 const SCENARIO = 'http';
-/** The string secret a user would paste into every middleware. */
-const SECRET = 'a-string-secret-a-user-would-paste-in-here-32+chars';
-const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
 const VS_FRAMEWORK_JWT = 1.0;
 const VS_BARE_VERIFY = 0.85;
 
-type Framework = 'express' | 'koa' | 'hono';
+type Framework = 'express' | 'koa' | 'hono' | 'fastify';
 
 interface Candidates {
   /** Candidate name -> port. */
@@ -45,37 +44,6 @@ interface LoadResult {
 }
 
 // ---------------------------------------------------------------- servers
-
-const bareKey = createSecretKey(Buffer.from(SECRET, 'utf8'));
-const bareOptions = { algorithms: ALGORITHMS };
-
-/** The floor of any JWT middleware: one jsonwebtoken.verify with a KeyObject made once. */
-function bareVerify(authorization: string | undefined): jwt.JwtPayload | undefined {
-  if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
-  try {
-    return jwt.verify(authorization.slice(7), bareKey, bareOptions) as jwt.JwtPayload;
-  } catch {
-    return undefined;
-  }
-}
-
-const handRolledClaims = new Map<string, number>();
-const HAND_ROLLED = 'verify + SHA-256 + Map';
-
-/**
- * The least any replay guard adds to a bare verify: a SHA-256 of the signed
- * part and a Map check-and-set that keeps the claim (no expiry sweep, no
- * limits, no errors). What jwt-once must cost no more than.
- */
-function handRolledGuard(authorization: string | undefined): jwt.JwtPayload | undefined {
-  const payload = bareVerify(authorization);
-  if (payload === undefined) return undefined;
-  const token = authorization!.slice(7);
-  const key = hash('sha256', token.slice(0, token.lastIndexOf('.')), 'base64url');
-  if (handRolledClaims.has(key)) return undefined;
-  handRolledClaims.set(key, payload.exp! * 1000);
-  return payload;
-}
 
 function adapterPath(name: string): string {
   return join(__dirname, '..', 'adapters', `${name}.ts`);
@@ -217,7 +185,7 @@ async function honoServers(): Promise<Record<string, number>> {
 }
 
 async function serverMain(framework: Framework): Promise<void> {
-  const make = { express: expressServers, koa: koaServers, hono: honoServers }[framework];
+  const make = { express: expressServers, koa: koaServers, hono: honoServers, fastify: fastifyServers }[framework];
   const ports = await make();
   process.send!({ ports } satisfies Candidates);
   process.on('disconnect', () => process.exit(0));
@@ -281,7 +249,7 @@ function nextMessage<T>(proc: ChildProcess): Promise<T> {
   });
 }
 
-async function benchFramework(framework: Framework, jwtName: string, loader: ChildProcess): Promise<void> {
+async function benchFramework(framework: Framework, jwtName: string, loader: ChildProcess, vsFrameworkJwt: number | undefined): Promise<void> {
   const server = child({ JWT_ONCE_BENCH_ROLE: 'server', FRAMEWORK: framework });
   try {
     const { ports } = await nextMessage<Candidates>(server);
@@ -313,7 +281,7 @@ async function benchFramework(framework: Framework, jwtName: string, loader: Chi
     printMedians(framework, results, 'req/s');
     for (const [name, count] of problems) log(`  warning: ${framework} ${name}: ${count} non-2xx answers or errors`);
     const ours = results.get('jwt-once')!.median;
-    compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + ${jwtName}`, results.get(jwtName)!.median, VS_FRAMEWORK_JWT, 'req/s');
+    compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + ${jwtName}`, results.get(jwtName)!.median, vsFrameworkJwt, 'req/s');
     compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + bare verify (KeyObject)`, results.get('bare verify')!.median, VS_BARE_VERIFY, 'req/s');
     compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + ${HAND_ROLLED} (hand-rolled replay guard)`, results.get(HAND_ROLLED)!.median, undefined, 'req/s');
     compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework}, no auth`, results.get('no auth')!.median, undefined, 'req/s');
@@ -323,18 +291,22 @@ async function benchFramework(framework: Framework, jwtName: string, loader: Chi
 }
 
 export async function runHttp(): Promise<void> {
-  log(`\n## 4. HTTP: autocannon in a child process, a fresh token per request (bars: >= ${VS_FRAMEWORK_JWT}x the framework's JWT middleware, >= ${VS_BARE_VERIFY}x bare verify)`);
+  log(`\n## 4. HTTP: autocannon in a child process, a fresh token per request (bars: >= ${VS_FRAMEWORK_JWT}x the framework's JWT middleware except @fastify/jwt, >= ${VS_BARE_VERIFY}x bare verify)`);
   const loader = child({ JWT_ONCE_BENCH_ROLE: 'load' });
   try {
     await nextMessage(loader);
-    await benchFramework('express', 'express-jwt', loader);
-    for (const [framework, jwtName] of [['koa', 'koa-jwt'], ['hono', 'hono/jwt']] as const) {
+    // JWT_ONCE_BENCH_FRAMEWORKS=fastify,hono runs only those (default: all).
+    const only = process.env.JWT_ONCE_BENCH_FRAMEWORKS?.split(',');
+    if (only === undefined || only.includes('express')) await benchFramework('express', 'express-jwt', loader, VS_FRAMEWORK_JWT);
+    for (const [framework, jwtName] of [['koa', 'koa-jwt'], ['hono', 'hono/jwt'], ['fastify', '@fastify/jwt']] as const) {
+      if (only !== undefined && !only.includes(framework)) continue;
       if (!existsSync(adapterPath(framework))) {
         skip(SCENARIO, `${framework}: adapters/${framework}.ts (jwt-once/${framework}) does not exist yet`);
         continue;
       }
       try {
-        await benchFramework(framework, jwtName, loader);
+        // @fastify/jwt verifies with fast-jwt (a faster HMAC path than jsonwebtoken's): its ratio is reported, not held to a bar.
+        await benchFramework(framework, jwtName, loader, framework === 'fastify' ? undefined : VS_FRAMEWORK_JWT);
       } catch (err) {
         skip(SCENARIO, `${framework}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -76,7 +76,11 @@ export interface RequestGuard<Req> {
  * const guard = createRequestGuard<IncomingMessage>({ secret, algorithms: ['HS256'] });
  * const claim = await guard.claim(req, (name) => req.headers[name] as string | undefined);
  */
-export function createRequestGuard<Req>(options: GuardOptions<Req> = {}, env: NodeJS.ProcessEnv = process.env): RequestGuard<Req> {
+export function createRequestGuard<Req>(
+  options: GuardOptions<Req> = {},
+  // Workers without nodejs_compat have no `process`: no environment then, not a ReferenceError.
+  env: NodeJS.ProcessEnv = globalThis.process?.env ?? {},
+): RequestGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
   // `onError` is the adapter's to call (its signature is the framework's); checked here, once for all.
   const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, onError, ...rest } = options as GuardOptions<Req> & { onError?: unknown };

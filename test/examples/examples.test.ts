@@ -129,6 +129,8 @@ describe('examples', () => {
     ['express.ts', ['/magic-login']],
     ['koa.ts', ['/magic-login', '/reset-password']],
     ['hono.ts', ['/magic-login', '/transfer']],
+    ['fastify.ts', ['/magic-login', '/transfer', '/pay']],
+    ['web.ts', ['/magic-login', '/confirm']],
   ])('%s passes a token once and refuses its replay', async (file, paths) => {
     running = await start(file);
     expect(running.output()).toContain(`http://127.0.0.1:${running.port}/magic-login`);

@@ -5,8 +5,11 @@ import { Hono, type Context as HonoContext } from 'hono';
 import fc from 'fast-check';
 import jwt, { type JwtHeader } from 'jsonwebtoken';
 import Koa, { type Context as KoaContext } from 'koa';
+import Fastify, { type FastifyRequest } from 'fastify';
+import { jwtOnce as fastifyJwtOnce, type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify.js';
 import { jwtOnce as honoJwtOnce, type JwtOnceVariables } from '../../adapters/hono.js';
 import { jwtOnce as koaJwtOnce } from '../../adapters/koa.js';
+import { withJwtOnce } from '../../adapters/web.js';
 import type { ClaimOptions } from '../../src/index.js';
 import { listen } from '../helpers/http.js';
 import { HS_SECRET, hsToken, NOW, NOW_S, rsaKeys } from '../helpers/tokens.js';
@@ -25,8 +28,8 @@ import {
 import { failOnUnhandledRejections } from '../helpers/outcome.js';
 
 /**
- * The hostile-input properties of fuzz.test.ts (Express), for the Koa and Hono
- * adapters over real HTTP on loopback. Each adapter serves four routes that
+ * The hostile-input properties of fuzz.test.ts (Express), for the Koa, Hono,
+ * Fastify and Web adapters over real HTTP on loopback. Each adapter serves four routes that
  * share one spy store and one replay space (scope ''):
  *   /x       the default: `Authorization: Bearer`
  *   /kid     a naive `keys[kid]` resolver
@@ -108,6 +111,46 @@ async function startHono(): Promise<Target> {
   return { url: server.url, store, serverErrors: () => errors, close: server.close };
 }
 
+async function startFastify(): Promise<Target> {
+  const store = new SpyStore();
+  let errors = 0;
+  const app = Fastify();
+  app.setErrorHandler((_err, _request, reply) => {
+    errors++;
+    reply.code(500).send('Internal Server Error');
+  });
+  const ok = async (request: FastifyRequest) => ({ sub: (request as FastifyJwtOnceRequest).user.sub ?? null });
+  app.post('/x', { onRequest: fastifyJwtOnce(claimOptions(store)) }, ok);
+  app.post('/kid', { onRequest: fastifyJwtOnce(kidOptions(store)) }, ok);
+  app.post('/cookie', { onRequest: fastifyJwtOnce({ ...claimOptions(store), cookie: COOKIE }) }, ok);
+  app.post('/rs', { onRequest: fastifyJwtOnce(rsOptions(store)) }, ok);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url, store, serverErrors: () => errors, close: () => app.close() };
+}
+
+/** The Web adapter: one fetch handler per route, served by @hono/node-server (Headers joins repeated lines). */
+async function startWeb(): Promise<Target> {
+  const store = new SpyStore();
+  let errors = 0;
+  const ok = (_request: Request, claim: { payload: { sub?: string } }) => Response.json({ sub: claim.payload.sub ?? null });
+  const routes: Record<string, (request: Request) => Promise<Response>> = {
+    '/x': withJwtOnce(ok, claimOptions(store)),
+    '/kid': withJwtOnce(ok, kidOptions(store)),
+    '/cookie': withJwtOnce(ok, { ...claimOptions(store), cookie: COOKIE }),
+    '/rs': withJwtOnce(ok, rsOptions(store)),
+  };
+  const fetch = async (request: Request): Promise<Response> => {
+    try {
+      return await routes[new URL(request.url).pathname]!(request);
+    } catch {
+      errors++;
+      return new Response('Internal Server Error', { status: 500 });
+    }
+  };
+  const server = await listen(createAdaptorServer({ fetch, hostname: '127.0.0.1' }) as Server);
+  return { url: server.url, store, serverErrors: () => errors, close: server.close };
+}
+
 /**
  * Header-value bytes Node's client sends as they are (latin1) and no HTTP
  * stack trims: no SP, HTAB or controls (NBSP, 0xa0, is kept).
@@ -166,6 +209,8 @@ failOnUnhandledRejections();
 describe.each([
   ['Koa', startKoa],
   ['Hono (@hono/node-server)', startHono],
+  ['Fastify', startFastify],
+  ['Web (withJwtOnce on @hono/node-server)', startWeb],
 ])('%s jwtOnce over real HTTP under hostile input', (_name, start) => {
   let target: Target;
   beforeAll(async () => {
