@@ -6,9 +6,7 @@ import type {
   HookHandlerDoneFunction,
   RouteOptions,
 } from 'fastify';
-import fp from 'fastify-plugin';
-import type { JwtPayload } from 'jsonwebtoken';
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type RequestGuard } from '../src/index.js';
+import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type JwtPayload, type RequestGuard } from '../src/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -180,14 +178,19 @@ const plugin: FastifyPluginCallback<FastifyJwtOnceOptions> = (app: FastifyInstan
  * these options; and adds, to every route registered after it whose
  * `onRequest`/`preHandler` holds a `releaseOnError` hook, the `onError` and
  * `onResponse` hooks that release the claim when the handler throws or
- * answers 5xx. Wrapped with fastify-plugin: the decorations reach the
- * registering scope.
+ * answers 5xx. Marked as fastify-plugin marks plugins (skip-override), so
+ * the decorations reach the registering scope, without a dependency on it.
  *
  * @example
  * await app.register(jwtOncePlugin, { secret: process.env.LINK_SECRET!, algorithms: ['HS256'], releaseOnError: true });
  * app.post('/pay', { onRequest: app.jwtOnce }, async (request) => ({ paid: request.jwtOnce!.key }));
  */
-export const jwtOncePlugin = fp(plugin, { fastify: '5.x', name: 'jwt-once' });
+export const jwtOncePlugin: FastifyPluginCallback<FastifyJwtOnceOptions> = Object.assign(plugin, {
+  // What fastify-plugin sets: no encapsulation, a display name and the supported Fastify major.
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'jwt-once',
+  [Symbol.for('plugin-meta')]: { fastify: '5.x', name: 'jwt-once' },
+});
 
 export type { Claim, GuardOptions } from '../src/index.js';
 export { JwtOnceError } from '../src/index.js';
