@@ -98,7 +98,7 @@ async function openSqlite(url: string, path: string): Promise<Keyv> {
 }
 
 async function openRedis(url: string, redacted: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/redis', () => import('@keyv/redis'), redacted, ' redis');
+  const module = await loadPeer('@keyv/redis', () => import('@keyv/redis'), redacted);
   const KeyvRedis = defaultExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
   const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
   const Keyv = await loadKeyv();
