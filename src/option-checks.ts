@@ -55,7 +55,14 @@ function distance(a: string, b: string): number {
   return d[s.length]![t.length]!;
 }
 
-/** The known name closest to `name`, when it is close enough to be a typo. */
+/**
+ * The known name closest to `name` by edit distance (case-insensitive,
+ * adjacent swaps count once), when it is close enough to be a typo: at most
+ * 2 edits, or a third of the name's length.
+ *
+ * @example
+ * closestName('audiance', ['audience', 'issuer']); // 'audience'
+ */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

@@ -5,6 +5,9 @@ import type { GuardOptions } from './request-guard.js';
  * Every name {@link ClaimOptions} accepts. Anything else is refused at
  * creation with a suggestion (see `checkOptionNames`). The type checks below
  * fail the build when an option is added to `ClaimOptions` but not here.
+ *
+ * @example
+ * checkOptionNames('claim', options, CLAIM_OPTION_NAMES);
  */
 export const CLAIM_OPTION_NAMES = [
   'secret',
@@ -27,7 +30,12 @@ export const CLAIM_OPTION_NAMES = [
   'now',
 ] as const satisfies ReadonlyArray<keyof ClaimOptions>;
 
-/** The names {@link GuardOptions} adds to {@link CLAIM_OPTION_NAMES}. */
+/**
+ * The names {@link GuardOptions} adds to {@link CLAIM_OPTION_NAMES}.
+ *
+ * @example
+ * checkOptionNames('jwtOnce', options, [...CLAIM_OPTION_NAMES, ...GUARD_OPTION_NAMES, 'onError']);
+ */
 export const GUARD_OPTION_NAMES = ['getToken', 'cookie', 'releaseOnError', 'verifiedPayload'] as const satisfies ReadonlyArray<
   keyof GuardOptions<unknown>
 >;
