@@ -100,6 +100,16 @@ describe('Koa jwtOnce', () => {
     expect((await withBearer(`${server.url}/a`, token)).status).toBe(401);
   });
 
+  it('routeScope in router.use() sees a middleware layer, not a route: a ConfigError (500), the route never runs', async () => {
+    let reached = false;
+    server = await serve((_app, router) => {
+      router.use(jwtOnce(opts({ scope: routeScope })));
+      router.post('/a', () => { reached = true; });
+    });
+    expect((await withBearer(`${server.url}/a`, hsToken())).status).toBe(500);
+    expect(reached).toBe(false);
+  });
+
   it('releases the claim before answering when downstream throws or answers 5xx, with releaseOnError', async () => {
     let mode: 'throw' | '502' | 'ok' = 'throw';
     server = await serve((_app, router) =>
