@@ -1,5 +1,5 @@
 import { jwtOnce } from '../../adapters/express.js';
-import { ConfigError, createRequestGuard, MemoryStore, type GuardOptions } from '../../src/index.js';
+import { claimToken, ConfigError, createRequestGuard, MemoryStore, type GuardOptions } from '../../src/index.js';
 import { codeOf } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 
@@ -29,6 +29,10 @@ describe('a secret key that is present but empty never falls back to the environ
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).message).toMatch(EMPTY_SECRET);
     expect((thrown as ConfigError).message).not.toContain(ENV_SECRET);
+  });
+
+  it.each([undefined, null, ''])('claimToken with secret: %p says the given secret is empty', async (secret) => {
+    await expect(claimToken('a.b.c', { secret: secret as unknown as string, algorithms: ['HS256'] })).rejects.toThrow(EMPTY_SECRET);
   });
 
   it('the report: `secret: process.env.LINK_SECRET` with LINK_SECRET unset refuses to start instead of accepting JWT_ONCE_SECRET tokens', () => {
