@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The request after `jwtOnce` let it through. */
 export type JwtOnceRequest = Request & {
@@ -20,6 +21,34 @@ export interface ExpressJwtOnceOptions extends GuardOptions<Request> {
   onError?: (err: JwtOnceError, req: Request, res: Response, next: NextFunction) => void;
 }
 
+/** The adapter's own options, beside the {@link GuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
+/**
+ * A `scope` for Express: the method and the route pattern the router matched,
+ * `req.method + ' ' + req.baseUrl + req.route.path` (e.g. `POST /api/magic-login`),
+ * so a token passes once per route whatever the spelling of the URL (Express
+ * ignores case and a trailing slash). The mount path (`req.baseUrl`) is the
+ * client's spelling and is folded (lower case, no repeated or trailing
+ * slashes); a router mounted on a parameter (`app.use('/:tenant', router)`)
+ * gives one scope per value. `HEAD` counts as `GET`.
+ *
+ * Needs `req.route`: use the middleware as a route handler, not in `app.use()`.
+ * Where no route matched it throws a {@link ConfigError}, which jwtOnce passes
+ * to `next(err)` (a 500), never a pass.
+ *
+ * @example
+ * import { jwtOnce, routeScope } from 'jwt-once/express';
+ * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ */
+export function routeScope(req: Request): string {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (route === undefined || route === null || route.path === undefined) {
+    throw noRouteMatched("app.post('/path', jwtOnce({ scope: routeScope }), handler)");
+  }
+  return routeLabel(req.method, foldMountPath(req.baseUrl ?? '') + String(route.path));
+}
+
 function header(req: Request, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -30,9 +59,15 @@ function header(req: Request, name: string): string | undefined {
  * holds the verified payload and `req.jwtOnce` the claim; a missing, invalid,
  * expired or reused token gets a 401, a store failure a 503.
  *
- * With no options it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
- * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`) from the environment, and throws at
- * creation when there is no secret.
+ * With no `secret` key it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
+ * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`, `JWT_ONCE_STORE`) from the
+ * environment, and throws at creation when there is no secret; a `secret` key
+ * that is empty (`process.env.X` unset) throws too.
+ *
+ * Anything that is not a refusal (a `ConfigError` such as {@link routeScope}
+ * outside a route, a throwing `getToken`, `scope` or `verifiedPayload`, a
+ * throwing `onError`) goes to `next(err)`, on Express 4 as on 5: never an
+ * unhandled rejection, never a pass.
  *
  * @example
  * import express from 'express';
@@ -43,15 +78,15 @@ function header(req: Request, name: string): string | undefined {
  * });
  */
 export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
-  const guard = createRequestGuard<Request>(options);
+  const guard = createRequestGuard<Request>(options, undefined, ADAPTER_OPTIONS);
   const onError = options?.onError;
 
-  return async function jwtOnceMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function guarded(req: Request, res: Response, next: NextFunction): Promise<void> {
     let claim: Claim;
     try {
       claim = await guard.claim(req, (name) => header(req, name));
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) return next(err);
+      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) return next(err);
       if (onError !== undefined) return onError(err, req, res, next);
       const answer = errorResponse(err);
       res.status(answer.status).set(answer.headers).send(answer.body);
@@ -64,6 +99,12 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
       res.once('finish', () => void guard.settle(claim, { threw: false, status: res.statusCode }));
     }
     next();
+  }
+
+  // Express 4 ignores the promise a handler returns: whatever throws after the
+  // first await (onError, a getter) would be an unhandled rejection. Catch it here.
+  return function jwtOnceMiddleware(req: Request, res: Response, next: NextFunction): void {
+    guarded(req, res, next).catch(next);
   };
 }
 

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */
 export type JwtOnceVariables = {
@@ -21,6 +22,32 @@ export interface HonoJwtOnceOptions extends GuardOptions<Context> {
   onError?: (err: JwtOnceError, c: Context) => Response | Promise<Response>;
 }
 
+/** The adapter's own options, beside the {@link GuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
+/**
+ * A `scope` for Hono: the method and the route pattern of the handler
+ * running (`c.req.routePath`, base path included, e.g. `POST /api/magic-login`),
+ * so a token passes once per route whatever the spelling of the URL (Hono
+ * decodes `%61` to `a`). `HEAD` counts as `GET`.
+ *
+ * Needs jwtOnce on the route itself (`app.post(path, jwtOnce(...), handler)`).
+ * Registered with `app.use()` (any method, a path ending in `*`) it sees no
+ * route and throws a {@link ConfigError}, which jwtOnce rethrows (a 500
+ * through Hono's error handling), never a pass.
+ *
+ * @example
+ * import { jwtOnce, routeScope } from 'jwt-once/hono';
+ * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ */
+export function routeScope(c: Context): string {
+  const route = c.req.matchedRoutes[c.req.routeIndex];
+  if (route === undefined || (route.method === 'ALL' && route.path.endsWith('*'))) {
+    throw noRouteMatched("app.post('/path', jwtOnce({ scope: routeScope }), handler)");
+  }
+  return routeLabel(c.req.method, route.path);
+}
+
 /**
  * Hono middleware that lets each JWT through once. On success
  * `c.get('jwtPayload')` holds the verified payload and `c.get('jwtOnce')` the
@@ -31,9 +58,14 @@ export interface HonoJwtOnceOptions extends GuardOptions<Context> {
  * downstream error or a 5xx response releases the claim before the response
  * is sent.
  *
- * With no options it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
- * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`) from the environment, and throws at
- * creation when there is no secret.
+ * With no `secret` key it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
+ * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`, `JWT_ONCE_STORE`) from the
+ * environment, and throws at creation when there is no secret; a `secret` key
+ * that is empty (`process.env.X` unset) throws too.
+ *
+ * Anything that is not a refusal (a `ConfigError` such as {@link routeScope}
+ * outside a route, a throwing `getToken`, `scope` or `verifiedPayload`) is
+ * rethrown to Hono's error handling (500), never a pass.
  *
  * @example
  * import { Hono } from 'hono';
@@ -44,7 +76,7 @@ export interface HonoJwtOnceOptions extends GuardOptions<Context> {
  * );
  */
 export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Variables: JwtOnceVariables }> {
-  const guard = createRequestGuard<Context>(options);
+  const guard = createRequestGuard<Context>(options, undefined, ADAPTER_OPTIONS);
   const onError = options?.onError;
 
   return async function jwtOnceMiddleware(c, next) {
@@ -52,7 +84,7 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
     try {
       claim = await guard.claim(c, (name) => c.req.header(name));
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) throw err;
+      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) throw err;
       if (onError !== undefined) return onError(err, c);
       const answer = errorResponse(err);
       return c.body(answer.body, answer.status as ContentfulStatusCode, answer.headers);

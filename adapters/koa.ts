@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */
 export interface JwtOnceState {
@@ -20,6 +21,37 @@ export interface KoaJwtOnceOptions extends GuardOptions<Context> {
   onError?: (err: JwtOnceError, ctx: Context, next: Next) => unknown;
 }
 
+/** The adapter's own options, beside the {@link GuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
+/** What `@koa/router` leaves on `ctx`: the matched layers and the pattern of the one running. */
+type RoutedContext = Context & { _matchedRoute?: unknown; matched?: Array<{ path: unknown; methods: string[] }> };
+
+/**
+ * A `scope` for Koa with `@koa/router`: the method and the route pattern the
+ * router matched (`ctx._matchedRoute`, prefix included, e.g.
+ * `POST /api/magic-login`), so a token passes once per route whatever the
+ * spelling of the URL (the router ignores case and a trailing slash). `HEAD`
+ * counts as `GET`.
+ *
+ * Needs a matched route: use the middleware as a route guard
+ * (`router.post(path, jwtOnce(...), handler)`). In `app.use()` or
+ * `router.use()` it throws a {@link ConfigError}, which jwtOnce rethrows (a
+ * 500 through Koa's error handling), never a pass.
+ *
+ * @example
+ * import { jwtOnce, routeScope } from 'jwt-once/koa';
+ * router.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ */
+export function routeScope(ctx: Context): string {
+  const { _matchedRoute: pattern, matched } = ctx as RoutedContext;
+  // router.use() layers match too, with no methods: only a route layer names a route.
+  if (pattern === undefined || !matched?.some((layer) => layer.path === pattern && layer.methods.length > 0)) {
+    throw noRouteMatched("router.post('/path', jwtOnce({ scope: routeScope }), handler)");
+  }
+  return routeLabel(ctx.method, String(pattern));
+}
+
 /**
  * Koa middleware that lets each JWT through once, for `app.use()` or as a
  * `@koa/router` route guard. On success `ctx.state.user` holds the verified
@@ -30,9 +62,14 @@ export interface KoaJwtOnceOptions extends GuardOptions<Context> {
  * their own status. With `releaseOnError`, a downstream throw or a 5xx status
  * releases the claim before the response is sent.
  *
- * With no options it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
- * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`) from the environment, and throws at
- * creation when there is no secret.
+ * With no `secret` key it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
+ * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`, `JWT_ONCE_STORE`) from the
+ * environment, and throws at creation when there is no secret; a `secret` key
+ * that is empty (`process.env.X` unset) throws too.
+ *
+ * Anything that is not a refusal (a `ConfigError` such as {@link routeScope}
+ * outside a route, a throwing `getToken`, `scope` or `verifiedPayload`) is
+ * rethrown to Koa's error handling (500), never a pass.
  *
  * @example
  * import Koa from 'koa';
@@ -45,7 +82,7 @@ export interface KoaJwtOnceOptions extends GuardOptions<Context> {
  * new Koa().use(router.routes()).listen(3000);
  */
 export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
-  const guard = createRequestGuard<Context>(options);
+  const guard = createRequestGuard<Context>(options, undefined, ADAPTER_OPTIONS);
   const onError = options?.onError;
 
   return async function jwtOnceMiddleware(ctx: ParameterizedContext<JwtOnceState>, next: Next): Promise<unknown> {
@@ -53,7 +90,7 @@ export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
     try {
       claim = await guard.claim(ctx, (name) => ctx.get(name) || undefined);
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) throw err;
+      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) throw err;
       if (onError !== undefined) return onError(err, ctx, next);
       const answer = errorResponse(err);
       ctx.status = answer.status;

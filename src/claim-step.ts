@@ -2,7 +2,8 @@ import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
 import { ClaimResult, nextClaimId, withinTime } from './claim-result.js';
 import { claimExpiry } from './lifetime.js';
-import { checkNumber } from './option-checks.js';
+import { checkNumber, checkOptionNames } from './option-checks.js';
+import { CLAIM_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
@@ -55,6 +56,18 @@ function asStoreError(cause: unknown): StoreError {
   return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
 }
 
+/** Calls `onStoreError` with the failure (never the token); what it throws or rejects with is ignored. */
+function reportStoreError(hook: ((error: StoreError) => unknown) | undefined, error: StoreError): StoreError {
+  if (hook === undefined) return error;
+  try {
+    const result = hook(error);
+    if (result instanceof Promise) result.catch(() => undefined);
+  } catch {
+    // Hooks observe; they never change the outcome.
+  }
+  return error;
+}
+
 /** The checked options of the claim step, shared by {@link createClaimer} and {@link createVerifiedClaimer}. */
 export interface ClaimStep {
   clockTolerance: number;
@@ -70,6 +83,7 @@ export interface ClaimStep {
  * Throws a {@link ConfigError} on a wrong option.
  */
 export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimStep {
+  checkOptionNames('claim', options, CLAIM_OPTION_NAMES);
   const seconds = { min: 0, unit: 'seconds' };
   const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
   const maxAge = checkNumber('`maxAge`', options.maxAge, undefined, seconds);
@@ -83,6 +97,9 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   const validate = checkFunction('validate', options.validate);
   const onClaim = checkFunction('onClaim', options.onClaim);
   const onReplay = checkFunction('onReplay', options.onReplay);
+  const onStoreError = checkFunction('onStoreError', options.onStoreError);
+  /** A store failure: reported once to `onStoreError`, then refused (503). */
+  const storeFailed = (cause: unknown): Promise<never> => Promise.reject(reportStoreError(onStoreError, asStoreError(cause)));
   const clock = monotonic(checkFunction('now', options.now) ?? Date.now);
   const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
@@ -93,7 +110,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       callHook(onReplay, () => eventOf(replay, payload, scope, request));
       throw new ReusedTokenError();
     }
-    if (won !== true) throw new StoreError('The claim store gave no yes-or-no answer');
+    if (won !== true) throw reportStoreError(onStoreError, new StoreError('The claim store gave no yes-or-no answer'));
     callHook(onClaim, () => eventOf(replay, payload, scope, request));
     return new ClaimResult(payload, header, replay, expiresAt, store, id);
   }
@@ -108,7 +125,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
     try {
       answer = store.claim(replay, expiresAt, now, id);
     } catch (cause) {
-      return Promise.reject(asStoreError(cause));
+      return storeFailed(cause);
     }
     if (typeof answer === 'boolean') {
       try {
@@ -121,7 +138,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       Promise.resolve(store.release(replay, expiresAt, id)).catch(() => undefined);
     }).then(
       (won) => settle(won, header, payload, replay, expiresAt, id, scope, request),
-      (cause: unknown) => Promise.reject(asStoreError(cause)),
+      storeFailed,
     );
   }
 

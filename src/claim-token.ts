@@ -48,7 +48,8 @@ export function createClaimer(options: ClaimOptions): Claimer {
   const symmetric = algorithms[0]!.startsWith('HS');
   const { secret } = options;
   if (secret === undefined || secret === null || (secret as unknown) === '') {
-    throw new ConfigError('`secret` is required: the shared secret, a PEM public key, a KeyObject, or a key lookup function');
+    const given = Object.prototype.hasOwnProperty.call(options, 'secret') ? 'the given secret is empty (likely an unset environment variable); ' : '';
+    throw new ConfigError(`${given}\`secret\` is required: the shared secret, a PEM public key, a KeyObject, or a key lookup function`);
   }
   const staticKey: KeyObject | undefined = typeof secret === 'function' ? undefined : prepareKey(secret, symmetric);
   const resolver: SecretResolver | undefined = typeof secret === 'function' ? secret : undefined;

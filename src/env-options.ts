@@ -3,7 +3,8 @@ import { ConfigError } from './errors.js';
 import type { ClaimOptions } from './options.js';
 
 /**
- * The configuration `jwtOnce()` reads when it is given no `secret`:
+ * The configuration `jwtOnce()` reads when its options have no `secret` key
+ * at all (a `secret` key whose value is empty is a `ConfigError` instead):
  *
  * | variable | option | default |
  * |---|---|---|
@@ -13,7 +14,9 @@ import type { ClaimOptions } from './options.js';
  * | `JWT_ONCE_AUDIENCE` | `audience` (comma list) | not checked |
  * | `JWT_ONCE_STORE` | `store` (URL: `memory://`, `sqlite://path.db`, `redis://host:port`, `rediss://...`) | process-wide memory store |
  *
- * Options given in code win over the environment.
+ * Options given in code win over the environment; the environment is never
+ * read when the code names a `secret`, so `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`
+ * and `JWT_ONCE_STORE` cannot mix into a configuration written in code.
  *
  * @example
  * // JWT_ONCE_SECRET=... node server.js

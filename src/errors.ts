@@ -91,14 +91,35 @@ export class ReusedTokenError extends JwtOnceError {
   }
 }
 
+/** The message and every `cause` below it, joined: what an operator needs in a log line. */
+function causeChain(message: string, cause: unknown): string {
+  const parts = [message];
+  for (let next = cause, depth = 0; next !== undefined && next !== null && depth < 5; depth++) {
+    parts.push(next instanceof Error ? next.message : String(next));
+    next = next instanceof Error ? next.cause : undefined;
+  }
+  return parts.filter((part) => part !== '').join(': ');
+}
+
 /**
  * The claim store could not answer in time (503). The token was refused, never
  * accepted: jwt-once fails closed. Retrying later is safe.
+ *
+ * Adapters answer it with a fixed message and the code only. What failed (a
+ * host and port, a file path, a missing package) stays on the error, in
+ * `message`, `cause` and `detail`, for `onError`, `onStoreError` and logs.
  */
 export class StoreError extends JwtOnceError {
   static readonly code = 'ERR_JWT_ONCE_STORE' as const;
-  constructor(message = 'The claim store is unavailable', options?: { cause?: unknown }) {
+  /**
+   * What failed, for operators: the message and the messages of its `cause`
+   * chain (e.g. `The claim store failed: connect ECONNREFUSED 127.0.0.1:6379`).
+   * May name the store's host, port or path: log it, never send it to a client.
+   */
+  readonly detail: string;
+  constructor(message = 'The claim store is unavailable', options?: { cause?: unknown; detail?: string }) {
     super(StoreError.code, 503, message, options);
+    this.detail = options?.detail ?? causeChain(message, options?.cause);
   }
 }
 

@@ -16,6 +16,15 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * What a client is told on a 5xx, whatever the error says: the message of a
+ * server-side failure can name a store's host, port or path.
+ */
+const SERVER_DETAILS: Record<number, string> = {
+  503: 'The claim store is unavailable; retry later',
+};
+const SERVER_DETAIL = 'The request could not be checked';
+
 /** Seconds a client is told to wait after a store failure. */
 export const RETRY_AFTER_SECONDS = 1;
 
@@ -29,7 +38,8 @@ function quotable(text: string): string {
  * 401 an RFC 6750 `WWW-Authenticate: Bearer` challenge (with
  * `error="invalid_token"` unless no token was presented); for 503 a
  * `Retry-After`; and an `application/problem+json` body (RFC 9457) with the
- * error's `code`.
+ * error's `code`. A 5xx body carries a fixed `detail` per status, never the
+ * error's message (which may name the store's host, port or path).
  *
  * @example
  * const { status, headers, body } = errorResponse(err);
@@ -52,7 +62,7 @@ export function errorResponse(err: JwtOnceError): ErrorResponse {
     type: 'about:blank',
     title: TITLES[status] ?? 'Error',
     status,
-    detail: err.message,
+    detail: status >= 500 ? (SERVER_DETAILS[status] ?? SERVER_DETAIL) : err.message,
     code: err.code,
   });
   return { status, headers, body };

@@ -1,4 +1,5 @@
 import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
+import type { StoreError } from './errors.js';
 import type { KeyInput, SecretResolver } from './keys.js';
 import type { StoreOption } from './stores/resolve-store.js';
 
@@ -85,6 +86,17 @@ export interface ClaimOptions {
   onClaim?: (event: ClaimEvent) => void;
   /** Called when a replay is refused: the event to alert on. Must not throw; errors are ignored. */
   onReplay?: (event: ClaimEvent) => void;
+  /**
+   * Called once per store failure that refused a token (503): the store threw,
+   * timed out or gave no yes-or-no answer. Receives the {@link StoreError},
+   * whose `detail` and `cause` say what failed (host, port, path: log them,
+   * never send them to a client); never the token. For logs and alerts. Must
+   * not throw; errors (and rejections) are ignored.
+   * @default none
+   * @example
+   * onStoreError: (err) => logger.error({ code: err.code, detail: err.detail }, 'jwt-once store down')
+   */
+  onStoreError?: (error: StoreError) => void;
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }

@@ -4,15 +4,19 @@ import { createClaimer } from './claim-token.js';
 import { createVerifiedClaimer } from './claim-verified.js';
 import { optionsFromEnv } from './env-options.js';
 import { ConfigError } from './errors.js';
+import { checkOptionNames } from './option-checks.js';
+import { CLAIM_OPTION_NAMES, GUARD_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 
 /**
  * Options every adapter takes: the {@link ClaimOptions} plus how to find the
- * token in a request. `secret` and `algorithms` may come from the environment
- * (see {@link optionsFromEnv}).
+ * token in a request. With no `secret` key at all, `secret`, `algorithms`,
+ * `issuer`, `audience` and `store` come from the environment (see
+ * {@link optionsFromEnv}); a `secret` key whose value is `undefined`, `null`
+ * or `''` (an unset variable) is a {@link ConfigError}, never a fallback.
  */
 export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algorithms' | 'scope'> {
-  /** @default process.env.JWT_ONCE_SECRET */
+  /** @default process.env.JWT_ONCE_SECRET, read only when the options have no `secret` key */
   secret?: ClaimOptions['secret'];
   /** @default process.env.JWT_ONCE_ALGORITHMS, or ['HS256'] when the secret comes from the environment */
   algorithms?: ClaimOptions['algorithms'];
@@ -25,8 +29,13 @@ export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algori
   /** Name of a cookie to read the token from when there is no bearer token. @default none */
   cookie?: string;
   /**
-   * Partition of the replay space, fixed or per request (e.g. per route):
-   * a token can be used once per scope. @default ''
+   * Partition of the replay space: a token can be used once per scope. A
+   * fixed label, or the adapter's `routeScope` (the method and the route
+   * pattern the router matched). **Never raw request data** such as the
+   * path: every spelling the router accepts (case, trailing slash, encoded
+   * characters) would be a new scope, and the token would pass once per
+   * spelling. A function that throws or rejects fails the request (5xx),
+   * never passes it. @default ''
    */
   scope?: string | ((request: Req) => string);
   /**
@@ -44,7 +53,8 @@ export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algori
    * **Only behind a verifier.** The token is still read from the request (as
    * `getToken`/`cookie` say: the place the verifier read it from) and the
    * replay key comes from its signed part; its payload must equal the
-   * verified one. No payload means 401, never a pass. Keep `clockTolerance`
+   * verified one. No payload means 401, never a pass; a function that throws
+   * or rejects fails the request (5xx). Keep `clockTolerance`
    * and `maxAge` at least as large as the verifier's.
    * @default none: jwt-once verifies the token itself
    */
@@ -72,6 +82,13 @@ export interface RequestGuard<Req> {
  * translate their request into `(request, header)` and the outcome into a
  * response.
  *
+ * Unknown option names are refused with a {@link ConfigError} that suggests
+ * the closest known one; `adapterOptionNames` are the adapter's own extra
+ * options (e.g. `onError`), accepted as known.
+ *
+ * @param options the adapter's options. @default {} (everything from the environment)
+ * @param env where `JWT_ONCE_*` are read, when `options` has no `secret` key. @default process.env
+ * @param adapterOptionNames the adapter's own option names. @default []
  * @example
  * const guard = createRequestGuard<IncomingMessage>({ secret, algorithms: ['HS256'] });
  * const claim = await guard.claim(req, (name) => req.headers[name] as string | undefined);
@@ -80,8 +97,10 @@ export function createRequestGuard<Req>(
   options: GuardOptions<Req> = {},
   // Workers without nodejs_compat have no `process`: no environment then, not a ReferenceError.
   env: NodeJS.ProcessEnv = globalThis.process?.env ?? {},
+  adapterOptionNames: readonly string[] = [],
 ): RequestGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
+  checkOptionNames('jwtOnce', options, [...CLAIM_OPTION_NAMES, ...GUARD_OPTION_NAMES, ...adapterOptionNames]);
   // `onError` is the adapter's to call (its signature is the framework's); checked here, once for all.
   const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, onError, ...rest } = options as GuardOptions<Req> & { onError?: unknown };
   if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('`onError` must be a function');
@@ -95,7 +114,8 @@ export function createRequestGuard<Req>(
     throw new ConfigError('`verifiedPayload` must be a function of the request returning the verified payload');
   }
 
-  const claim = verifiedPayload === undefined ? verifyingClaim(rest, scope, env) : verifiedClaim(rest, scope, verifiedPayload);
+  const secretGiven = Object.prototype.hasOwnProperty.call(options, 'secret');
+  const claim = verifiedPayload === undefined ? verifyingClaim(rest, scope, secretGiven ? undefined : env) : verifiedClaim(rest, scope, verifiedPayload);
   const scopeOf = typeof scope === 'function' ? scope : undefined;
 
   return {
@@ -104,7 +124,7 @@ export function createRequestGuard<Req>(
     // and the claimer's promise is returned as is (no extra microtask turns).
     claim(request, header) {
       try {
-        const context: ClaimContext = scopeOf === undefined ? { request } : { request, scope: scopeOf(request) };
+        const context: ClaimContext = scopeOf === undefined ? { request } : { request, scope: scopeFor(scopeOf, request) };
         if (getToken !== undefined) {
           return Promise.resolve(getToken(request)).then((token) => claim(token, request, context));
         }
@@ -123,15 +143,36 @@ export function createRequestGuard<Req>(
   };
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** The scope a `scope` function gives: a string, synchronously; anything else is a ConfigError (500). */
+function scopeFor<Req>(scopeOf: (request: Req) => string, request: Req): string {
+  const scope: unknown = scopeOf(request);
+  if (typeof scope === 'string') return scope;
+  // A promised scope is refused; its rejection must not go unhandled.
+  if (isThenable(scope)) Promise.resolve(scope).catch(() => undefined);
+  throw new ConfigError(`\`scope\` must return a string synchronously, got ${isThenable(scope) ? 'a promise' : typeof scope}`);
+}
+
 type ClaimCall<Req> = (token: string | null | undefined, request: Req, context: ClaimContext) => Promise<Claim>;
 type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope' | 'releaseOnError' | 'verifiedPayload'>;
 
-/** The default: jwt-once verifies the token (options in code, else from the environment). */
-function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: NodeJS.ProcessEnv): ClaimCall<Req> {
-  const claimOptions: ClaimOptions =
-    rest.secret === undefined
-      ? { ...optionsFromEnv(env), ...stripUndefined(rest) }
-      : ({ ...rest } as ClaimOptions);
+/**
+ * The default: jwt-once verifies the token. `env` is given only when the
+ * options have no `secret` key: then the environment fills in what the code
+ * left out. A `secret` key is never completed from the environment.
+ */
+function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: NodeJS.ProcessEnv | undefined): ClaimCall<Req> {
+  const secret: unknown = rest.secret;
+  if (env === undefined && (secret === undefined || secret === null || secret === '')) {
+    throw new ConfigError(
+      `the given secret is empty (likely an unset environment variable): \`secret\` is ${secret === '' ? "''" : String(secret)}; ` +
+        'pass a secret, or leave the `secret` key out to read JWT_ONCE_SECRET',
+    );
+  }
+  const claimOptions: ClaimOptions = env === undefined ? ({ ...rest } as ClaimOptions) : { ...optionsFromEnv(env), ...stripUndefined(rest) };
   if (typeof scope === 'string') claimOptions.scope = scope;
   const claimer = createClaimer(claimOptions);
   return (token, _request, context) => claimer(token, context);
@@ -146,8 +187,13 @@ function verifiedClaim<Req>(
   const claimOptions: VerifiedClaimOptions = { ...stripUndefined(rest) };
   if (typeof scope === 'string') claimOptions.scope = scope;
   const claimer = createVerifiedClaimer(claimOptions);
-  // The claimer refuses anything but a payload object (401).
-  return (token, request, context) => claimer(token, verifiedPayload(request) as JwtPayload | undefined, context);
+  // The claimer refuses anything but a payload object (401). A promised payload is
+  // awaited: its rejection fails the request (5xx), never passes it.
+  return (token, request, context) => {
+    const payload = verifiedPayload(request);
+    if (isThenable(payload)) return Promise.resolve(payload).then((p) => claimer(token, p as JwtPayload | undefined, context));
+    return claimer(token, payload as JwtPayload | undefined, context);
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -69,13 +69,13 @@ function describeUrl(url: string): string {
  * main entry builds without `@keyv/*` installed, and only the store URL that
  * needs the package fails (503) when it is absent.
  */
-async function loadPeer(name: string, forUrl: string, alsoInstall = ''): Promise<{ default?: unknown }> {
+async function loadPeer(name: string, forUrl: string): Promise<{ default?: unknown }> {
   try {
     return (await import(name)) as { default?: unknown };
   } catch (cause) {
     const missing = (cause as { code?: unknown } | null)?.code;
     if (missing === 'ERR_MODULE_NOT_FOUND' || missing === 'MODULE_NOT_FOUND') {
-      throw new StoreError(`jwt-once: the store ${forUrl} needs the optional package ${name}: npm install ${name}${alsoInstall}`, { cause });
+      throw new StoreError(`jwt-once: the store ${forUrl} needs the optional package ${name}: npm install ${name}`, { cause });
     }
     throw new StoreError(`jwt-once: ${name} could not be loaded for the store ${forUrl}`, { cause });
   }
@@ -103,7 +103,7 @@ async function openSqlite(url: string, path: string): Promise<Keyv> {
 }
 
 async function openRedis(url: string, redacted: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/redis', redacted, ' redis');
+  const module = await loadPeer('@keyv/redis', redacted);
   const KeyvRedis = defaultExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
   const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
   const Keyv = await loadKeyv();

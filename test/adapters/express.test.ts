@@ -1,19 +1,12 @@
 import { createServer } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { jwtOnce, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { jwtOnce, routeScope, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
 import { expressjwt } from 'express-jwt';
 import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
+import { EXPRESS_VERSIONS } from '../helpers/express-versions.js';
 import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
+import { failOnUnhandledRejections } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
-
-async function serve(configure: (app: express.Express) => void) {
-  const app = express();
-  configure(app);
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    res.status(err.status ?? 500).json({ error: err.message });
-  });
-  return listen(createServer(app));
-}
 
 function opts(extra: Partial<ExpressJwtOnceOptions> = {}): ExpressJwtOnceOptions {
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };
@@ -21,7 +14,18 @@ function opts(extra: Partial<ExpressJwtOnceOptions> = {}): ExpressJwtOnceOptions
 
 const ok = (req: Request, res: Response) => res.json({ sub: (req as JwtOnceRequest).auth?.sub ?? null, key: (req as JwtOnceRequest).jwtOnce?.key });
 
-describe('Express jwtOnce', () => {
+failOnUnhandledRejections();
+
+describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
+  async function serve(configure: (app: Express) => void) {
+    const app = express();
+    configure(app);
+    app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(err.status ?? 500).json({ error: err.message });
+    });
+    return listen(createServer(app));
+  }
+
   let server: Awaited<ReturnType<typeof serve>>;
   afterEach(async () => server?.close());
 
@@ -97,8 +101,9 @@ describe('Express jwtOnce', () => {
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
   });
 
-  it('partitions by a per-request scope', async () => {
-    server = await serve((app) => app.use(jwtOnce(opts({ scope: (req) => req.path }))).post(['/a', '/b'], ok));
+  it('partitions by route with routeScope: once per route', async () => {
+    const store = new MemoryStore();
+    server = await serve((app) => app.post('/a', jwtOnce(opts({ scope: routeScope, store })), ok).post('/b', jwtOnce(opts({ scope: routeScope, store })), ok));
     const token = hsToken();
     expect((await withBearer(`${server.url}/a`, token)).status).toBe(200);
     expect((await withBearer(`${server.url}/b`, token)).status).toBe(200);
@@ -157,6 +162,23 @@ describe('Express jwtOnce', () => {
     const res = await withBearer(`${server.url}/x`, undefined);
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ mine: 'ERR_JWT_ONCE_MISSING' });
+  });
+
+  it('passes what throws after the first await (onError, a rejecting getToken) to next(err), never an unhandled rejection', async () => {
+    let reached = 0;
+    const handler = (req: Request, res: Response) => { reached++; ok(req, res); };
+    server = await serve((app) => {
+      app.post('/on-error', jwtOnce(opts({ onError: () => { throw new Error('onError failed'); } })), handler);
+      app.post('/get-token', jwtOnce(opts({ getToken: async () => { throw new Error('lookup failed'); } })), handler);
+    });
+    // Bounded: without the catch, Express 4 never answers (and the process sees an unhandled rejection).
+    const viaOnError = await withBearer(`${server.url}/on-error`, undefined, { signal: AbortSignal.timeout(5000) });
+    expect(viaOnError.status).toBe(500);
+    expect(await viaOnError.json()).toEqual({ error: 'onError failed' });
+    const viaGetToken = await withBearer(`${server.url}/get-token`, hsToken(), { signal: AbortSignal.timeout(5000) });
+    expect(viaGetToken.status).toBe(500);
+    expect(await viaGetToken.json()).toEqual({ error: 'lookup failed' });
+    expect(reached).toBe(0);
   });
 
   it('reads its configuration from the environment when given none', async () => {

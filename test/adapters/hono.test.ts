@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { jwt as honoJwt } from 'hono/jwt';
 import jwt from 'jsonwebtoken';
-import { jwtOnce, type HonoJwtOnceOptions, type JwtOnceVariables } from '../../adapters/hono.js';
+import { jwtOnce, routeScope, type HonoJwtOnceOptions, type JwtOnceVariables } from '../../adapters/hono.js';
 import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
@@ -97,10 +97,10 @@ describe('Hono jwtOnce', () => {
     expect((await post(a, '/x', token)).status).toBe(401);
   });
 
-  it('partitions by a per-request scope', async () => {
+  it('partitions by route with routeScope: once per route', async () => {
+    const store = new MemoryStore();
     const a = app();
-    a.use(jwtOnce(opts({ scope: (c) => c.req.path })));
-    a.post('/a', ok).post('/b', ok);
+    a.post('/a', jwtOnce(opts({ scope: routeScope, store })), ok).post('/b', jwtOnce(opts({ scope: routeScope, store })), ok);
     const token = hsToken();
     expect((await post(a, '/a', token)).status).toBe(200);
     expect((await post(a, '/b', token)).status).toBe(200);

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import koaJwt from 'koa-jwt';
-import { jwtOnce, type KoaJwtOnceOptions } from '../../adapters/koa.js';
+import { jwtOnce, routeScope, type KoaJwtOnceOptions } from '../../adapters/koa.js';
 import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
 import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
@@ -89,12 +89,25 @@ describe('Koa jwtOnce', () => {
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
   });
 
-  it('partitions by a per-request scope', async () => {
-    server = await serve((app) => app.use(jwtOnce(opts({ scope: (ctx) => ctx.path }))).use(ok));
+  it('partitions by route with routeScope: once per route', async () => {
+    const store = new MemoryStore();
+    server = await serve((_app, router) =>
+      router.post('/a', jwtOnce(opts({ scope: routeScope, store })), ok).post('/b', jwtOnce(opts({ scope: routeScope, store })), ok),
+    );
     const token = hsToken();
     expect((await withBearer(`${server.url}/a`, token)).status).toBe(200);
     expect((await withBearer(`${server.url}/b`, token)).status).toBe(200);
     expect((await withBearer(`${server.url}/a`, token)).status).toBe(401);
+  });
+
+  it('routeScope in router.use() sees a middleware layer, not a route: a ConfigError (500), the route never runs', async () => {
+    let reached = false;
+    server = await serve((_app, router) => {
+      router.use(jwtOnce(opts({ scope: routeScope })));
+      router.post('/a', () => { reached = true; });
+    });
+    expect((await withBearer(`${server.url}/a`, hsToken())).status).toBe(500);
+    expect(reached).toBe(false);
   });
 
   it('releases the claim before answering when downstream throws or answers 5xx, with releaseOnError', async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hsToken } from '../helpers/tokens.js';
+import { repeatUntil, waitUntil } from '../helpers/wait.js';
 
 const WORKER = join(__dirname, 'workers', 'claim-server.ts');
 
@@ -52,24 +53,31 @@ describe('durability: kill -9 a server claiming on SQLite under load', () => {
     const unanswered: string[] = [];
     let refusedFresh = 0;
     let stop = false;
+    // A lane stops at its first unanswered request (the server died with it in flight).
     const lane = async (): Promise<void> => {
-      while (!stop) {
+      let died = false;
+      await repeatUntil(() => stop || died, async () => {
         const token = hsToken();
         try {
           const { status } = await present(first.url, token);
           if (status === 200) answered2xx.push(token);
           else refusedFresh++;
         } catch {
-          unanswered.push(token); // the server died with this request in flight
-          return;
+          unanswered.push(token);
+          died = true;
         }
-      }
+      }, { ms: 25_000, times: 100_000, what: 'a load lane' });
     };
     const lanes = Array.from({ length: 32 }, lane);
-    // Kill -9 in the middle of the load, once a good number of claims were answered.
-    while (answered2xx.length < 400) await new Promise((r) => setTimeout(r, 5));
-    await kill9(first.child);
-    stop = true;
+    const lanesDone = Promise.allSettled(lanes); // handlers attached now: a failing lane is never unhandled
+    try {
+      // Kill -9 in the middle of the load, once a good number of claims were answered.
+      await waitUntil(() => answered2xx.length >= 400, { ms: 15_000, every: 5, what: '400 answered claims' });
+      await kill9(first.child);
+    } finally {
+      stop = true;
+      await lanesDone;
+    }
     await Promise.all(lanes);
     expect(refusedFresh).toBe(0);
     expect(answered2xx.length).toBeGreaterThanOrEqual(400);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Redis tests must run in CI; elsewhere they may skip with a message. */
 export const REQUIRE_REDIS = process.env.CI === 'true';
@@ -48,7 +49,7 @@ export function describeWithRedis(name: string, available: boolean, why: string,
 
 /** A free TCP port on loopback (and, for cluster nodes, port + 10000 too). */
 export async function freePort(clusterBus = false): Promise<number> {
-  for (;;) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
@@ -60,6 +61,7 @@ export async function freePort(clusterBus = false): Promise<number> {
     if (!clusterBus) return port;
     if (port + 10000 < 65536 && (await portFree(port + 10000))) return port;
   }
+  throw new Error('no free port pair (port, port + 10000) in 100 attempts');
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -70,12 +72,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  return waitUntil(check, { ms, every: 50, what });
 }
 
 /** A private redis-server on loopback, started and stopped by a test. */

@@ -1,0 +1,187 @@
+/**
+ * Runs the README snippets (test/docs/readme-snippets.ts) that can run here
+ * against real servers, and fails when a TypeScript snippet of README.md is
+ * not found verbatim in that file, so the two cannot drift apart.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import express, { type RequestHandler } from 'express';
+import { Hono } from 'hono';
+import jsonwebtoken from 'jsonwebtoken';
+import KoaClass from 'koa';
+import * as expressAdapter from '../../adapters/express.js';
+import * as honoAdapter from '../../adapters/hono.js';
+import * as koaAdapter from '../../adapters/koa.js';
+import { claimToken, ReusedTokenError } from '../../src/index.js';
+import { listen, withBearer } from '../helpers/http.js';
+import {
+  core,
+  expressBehindVerifier,
+  expressQuickStart,
+  expressScopes,
+  honoBehindVerifier,
+  honoQuickStart,
+  koaBehindVerifier,
+  koaQuickStart,
+  logging,
+  memoryStore,
+  metrics,
+  ownRedisClient,
+  ownStore,
+  PromCounter,
+  redisCluster,
+  redisUrl,
+  sqliteStore,
+  type Logger,
+} from './readme-snippets.js';
+
+const SECRET = 'readme-snippet-secret-0123456789abcdef';
+let counter = 0;
+/** A token valid now: the snippets use the real clock. */
+const token = (claims: Record<string, unknown> = {}): string => {
+  const now = Math.floor(Date.now() / 1000);
+  return jsonwebtoken.sign({ iat: now, exp: now + 300, n: ++counter, ...claims }, SECRET, { algorithm: 'HS256' });
+};
+const normalize = (code: string): string => code.replace(/\s+/g, ' ').trim();
+
+const saved = { ...process.env };
+beforeAll(() => {
+  process.env.LINK_SECRET = SECRET;
+  process.env.JWT_ONCE_SECRET = SECRET;
+  delete process.env.JWT_ONCE_STORE;
+  delete process.env.JWT_ONCE_ISSUER;
+  delete process.env.JWT_ONCE_AUDIENCE;
+});
+afterAll(() => {
+  process.env = saved;
+});
+
+const servers: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+async function serve(app: express.Express): Promise<string> {
+  const server = await listen(createServer(app));
+  servers.push(server);
+  return server.url;
+}
+
+it('holds every TypeScript snippet of README.md verbatim (import lines aside)', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const here = normalize(readFileSync(join(__dirname, 'readme-snippets.ts'), 'utf8'));
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  expect(blocks.length).toBeGreaterThanOrEqual(16);
+  const missing = blocks
+    .map((block) => normalize(block.split('\n').filter((line) => !line.startsWith('import ')).join('\n')))
+    .filter((code) => !here.includes(code));
+  expect(missing).toEqual([]);
+});
+
+it('quick starts: Express, Koa and Hono each let a token through once', async () => {
+  const expressUrl = await serve(expressQuickStart(expressAdapter));
+  const t1 = token({ sub: 'alice' });
+  const first = await withBearer(`${expressUrl}/magic-login`, t1);
+  expect(await first.json()).toEqual({ user: 'alice' });
+  expect((await withBearer(`${expressUrl}/magic-login`, t1)).status).toBe(401);
+
+  // Koa listens where the snippet says 3000: here, a free loopback port.
+  let koaServer: Server | undefined;
+  class LoopbackKoa extends KoaClass {
+    override listen(): Server {
+      koaServer = createServer(this.callback());
+      return koaServer;
+    }
+  }
+  koaQuickStart(koaAdapter, LoopbackKoa);
+  const koaUrl = (await listen(koaServer!)).url;
+  servers.push({ close: () => new Promise((resolve) => koaServer!.close(() => resolve())) });
+  const t2 = token({ sub: 'bob' });
+  expect(await (await withBearer(`${koaUrl}/magic-login`, t2)).json()).toEqual({ user: 'bob' });
+  expect((await withBearer(`${koaUrl}/magic-login`, t2)).status).toBe(401);
+
+  const hono = honoQuickStart(honoAdapter);
+  const t3 = token({ sub: 'carol' });
+  const init = { method: 'POST', headers: { authorization: `Bearer ${t3}` } };
+  expect(await (await hono.request('/magic-login', init)).json()).toEqual({ user: 'carol' });
+  expect((await hono.request('/magic-login', init)).status).toBe(401);
+});
+
+it('scopes: routeScope gives each route one use whatever the spelling; a fixed label is one scope', async () => {
+  const url = await serve(expressScopes(expressAdapter));
+  const t = token();
+  expect((await withBearer(`${url}/magic-login`, t)).status).toBe(200);
+  expect((await withBearer(`${url}/confirm-email`, t)).status).toBe(200);
+  expect((await withBearer(`${url}/MAGIC-LOGIN/`, t)).status).toBe(401);
+  expect((await withBearer(`${url}/pay`, t)).status).toBe(200);
+  expect((await withBearer(`${url}/Pay`, t)).status).toBe(401);
+});
+
+it('behind a verifier: express-jwt, koa-jwt and hono/jwt, then one use', async () => {
+  const ok: RequestHandler = (_req, res) => { res.send('ok'); };
+  const app = express();
+  expressBehindVerifier(app, SECRET, ok, expressAdapter);
+  const url = await serve(app);
+  const t1 = token();
+  expect((await withBearer(`${url}/transfer`, t1)).status).toBe(200);
+  expect((await withBearer(`${url}/transfer`, t1)).status).toBe(401);
+
+  const router = new Router();
+  koaBehindVerifier(router, SECRET, (ctx) => { ctx.body = 'ok'; }, koaAdapter);
+  const koa = new KoaClass();
+  koa.silent = true;
+  const koaServer = await listen(createServer(koa.use(router.routes()).callback()));
+  servers.push(koaServer);
+  const t2 = token();
+  expect((await withBearer(`${koaServer.url}/transfer`, t2)).status).toBe(200);
+  expect((await withBearer(`${koaServer.url}/transfer`, t2)).status).toBe(401);
+
+  const hono = new Hono();
+  honoBehindVerifier(hono, SECRET, (c) => c.text('ok'), honoAdapter);
+  const t3 = token();
+  const init = { method: 'POST', headers: { authorization: `Bearer ${t3}` } };
+  expect((await hono.request('/transfer', init)).status).toBe(200);
+  expect((await hono.request('/transfer', init)).status).toBe(401);
+});
+
+it('core, hooks, stores: what the snippets promise happens', async () => {
+  const t = token({ sub: 'dave' });
+  const claimed = await core(t);
+  expect(claimed.payload.sub).toBe('dave');
+  await expect(core(t)).rejects.toBeInstanceOf(ReusedTokenError);
+
+  const logged: Array<[string, Record<string, unknown>]> = [];
+  const logger: Logger = { warn: (fields, m) => logged.push([m, fields as Record<string, unknown>]), error: (fields, m) => logged.push([m, fields as Record<string, unknown>]) };
+  const loggingApp = express();
+  logging(loggingApp, (_req, res) => { res.send('ok'); }, logger, expressAdapter);
+  const url = await serve(loggingApp);
+  const replayed = token({ sub: 'eve' });
+  await withBearer(`${url}/magic-login`, replayed);
+  await withBearer(`${url}/magic-login`, replayed);
+  expect(logged).toEqual([['jwt replay refused', expect.objectContaining({ sub: 'eve', ip: expect.any(String) })]]);
+
+  const metricsApp = express();
+  const claims = metrics(metricsApp, PromCounter, expressAdapter);
+  metricsApp.post('/x', (_req, res) => { res.send('ok'); });
+  const metricsUrl = await serve(metricsApp);
+  const m = token();
+  await withBearer(`${metricsUrl}/x`, m);
+  await withBearer(`${metricsUrl}/x`, m);
+  expect(Object.fromEntries(claims.counts)).toEqual({ '{"outcome":"claimed","scope":""}': 1, '{"outcome":"replay","scope":""}': 1 });
+
+  const memory = await memoryStore(token(), SECRET);
+  expect(memory.size).toBe(1);
+  memory.close();
+
+  const { store, claims: held } = ownStore();
+  const mine = token();
+  const claim = await claimToken(mine, { secret: SECRET, algorithms: ['HS256'], store });
+  expect(held.size).toBe(1);
+  await expect(claimToken(mine, { secret: SECRET, algorithms: ['HS256'], store })).rejects.toBeInstanceOf(ReusedTokenError);
+  await claim.release();
+  expect(held.size).toBe(0);
+
+  // Type-checked only (they need a Redis at that address, or write to var/): referenced so they stay compiled.
+  expect([sqliteStore, redisUrl, ownRedisClient, redisCluster].every((f) => typeof f === 'function')).toBe(true);
+});
