@@ -91,7 +91,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * }));
  */
 export function jwtOnce(options?: FastifyJwtOnceOptions): JwtOnceHook {
-  const guard = createRequestGuard<FastifyRequest>(options);
+  const guard = createRequestGuard<FastifyRequest>(options, undefined, ['onError']);
   const onError = options?.onError;
 
   const refuse = (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {

@@ -45,7 +45,7 @@ export function createWebGuard(options: WebJwtOnceOptions): (request: Request) =
 }
 
 function webGuard(options: WebJwtOnceOptions): { guard: RequestGuard<Request>; claimRequest: (request: Request) => Promise<WebClaimOutcome> } {
-  const guard = createRequestGuard<Request>(options);
+  const guard = createRequestGuard<Request>(options, undefined, ['onError']);
   const onError = options?.onError;
 
   const refuse = async (err: unknown, request: Request): Promise<WebClaimOutcome> => {
