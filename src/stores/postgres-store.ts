@@ -201,22 +201,25 @@ export class PostgresClaimStore implements ClaimStore {
     });
   }
 
-  /** Takes up to maxBatchSize waiting claims with distinct keys and writes them in one statement. */
+  /**
+   * Takes up to maxBatchSize waiting claims and writes them in one statement.
+   * A key asked for twice is written once: its first claim leads, and the
+   * others are refused (the leader's row, or the live claim that beat it,
+   * holds the key) or fail with it.
+   */
   private flush(): void {
-    const batch: PendingClaim[] = [];
-    const keys = new Set<string>();
-    const rest: PendingClaim[] = [];
+    const leaders = new Map<string, PendingClaim>();
+    const followers: PendingClaim[][] = [];
+    let taken = 0;
     for (const item of this.pending) {
-      if (batch.length < this.maxBatchSize && !keys.has(item.key)) {
-        keys.add(item.key);
-        batch.push(item);
-      } else {
-        rest.push(item); // a repeated key waits for a later statement, which sees this one's row
-      }
+      if (leaders.size >= this.maxBatchSize && !leaders.has(item.key)) break;
+      taken++;
+      if (leaders.has(item.key)) followers.push([leaders.get(item.key)!, item]);
+      else leaders.set(item.key, item);
     }
-    this.pending = rest;
+    this.pending = this.pending.slice(taken);
     // One lock order for every batch of every process: two batches wait on each other, never deadlock.
-    batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const batch = [...leaders.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.running++;
     const params = [batch.map((c) => c.key), batch.map((c) => c.value), batch.map((c) => c.now)];
     this.adapter!.query(this.sql!.claim, params)
@@ -224,10 +227,12 @@ export class PostgresClaimStore implements ClaimStore {
         (rows) => {
           const won = new Set(rows.map((r) => r.key));
           for (const c of batch) c.resolve(won.has(c.key));
+          for (const [, follower] of followers) follower.resolve(false);
         },
         (cause: unknown) => {
           const err = storeError('PostgreSQL could not record the claim', cause);
           for (const c of batch) c.reject(err);
+          for (const [, follower] of followers) follower.reject(err);
         },
       )
       .finally(() => {
