@@ -209,12 +209,12 @@ export class PostgresClaimStore implements ClaimStore {
    */
   private flush(): void {
     const leaders = new Map<string, PendingClaim>();
-    const followers: PendingClaim[][] = [];
+    const followers: PendingClaim[] = [];
     let taken = 0;
     for (const item of this.pending) {
       if (leaders.size >= this.maxBatchSize && !leaders.has(item.key)) break;
       taken++;
-      if (leaders.has(item.key)) followers.push([leaders.get(item.key)!, item]);
+      if (leaders.has(item.key)) followers.push(item);
       else leaders.set(item.key, item);
     }
     this.pending = this.pending.slice(taken);
@@ -227,12 +227,12 @@ export class PostgresClaimStore implements ClaimStore {
         (rows) => {
           const won = new Set(rows.map((r) => r.key));
           for (const c of batch) c.resolve(won.has(c.key));
-          for (const [, follower] of followers) follower.resolve(false);
+          for (const follower of followers) follower.resolve(false);
         },
         (cause: unknown) => {
           const err = storeError('PostgreSQL could not record the claim', cause);
           for (const c of batch) c.reject(err);
-          for (const [, follower] of followers) follower.reject(err);
+          for (const follower of followers) follower.reject(err);
         },
       )
       .finally(() => {
