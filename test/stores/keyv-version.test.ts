@@ -37,6 +37,7 @@ describe('Keyv 6 is refused at creation, naming the supported versions', () => {
   it('a Keyv 5 over a Keyv 6 storage adapter', () => {
     const mixed = new Keyv(new KeyvMemoryAdapter(new Map()) as never);
     expect(refusal(mixed).message).toMatch(/Keyv over a Keyv 6 storage adapter.*keyv 5\.6\+/);
+    expect(() => resolveStore(mixed, { allowNonAtomicStore: true })).toThrow(SUPPORTED);
   });
 
   it('claimToken refuses it too, before any claim', async () => {
