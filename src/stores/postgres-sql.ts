@@ -12,6 +12,8 @@ import { ConfigError } from '../errors.js';
  * (`"<expiresAt>:<id>"`), so `keyv.get(key)` reads a claim and a release can
  * tell this claim from a later one of the same key. Same text as
  * `JSON.stringify({ value: `${expiresAt}:${id}`, expires: expiresAt })`.
+ * @example
+ * claimValue(1767225660000, 'a1b2') // '{"value":"1767225660000:a1b2","expires":1767225660000}'
  */
 export function claimValue(expiresAt: number, id: string): string {
   return `{"value":${JSON.stringify(`${expiresAt}:${id}`)},"expires":${expiresAt}}`;
@@ -23,6 +25,8 @@ export function claimValue(expiresAt: number, id: string): string {
  * number right before the closing brace of the outer object. NULL for rows
  * without one (never expire), and at most 15 digits so the cast never fails.
  * Immutable, so it can be indexed.
+ * @example
+ * `SELECT key FROM keyv WHERE ${expiryOf('value')} <= $1`
  */
 export function expiryOf(column: string): string {
   return `(substring(${column} from '[{,]"expires":(\\d{1,15})\\}$')::bigint)`;
@@ -33,6 +37,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /**
  * `schema.table` as `@keyv/postgres` 2 names it (unquoted). Only plain
  * identifiers are accepted: the adapter interpolates them as they are.
+ * @throws {ConfigError} naming the schema or table that is not a plain identifier.
+ * @example
+ * qualifiedTable('public', 'keyv') // 'public.keyv'
  */
 export function qualifiedTable(schema: unknown, table: unknown): string {
   for (const [what, name] of [['schema', schema], ['table', table]] as const) {
@@ -58,7 +65,12 @@ export interface PostgresStatements {
   purge: string;
 }
 
-/** Builds the statements for `schema.table`, with the column size and logging the adapter uses. */
+/**
+ * Builds the statements for `schema.table`, with the column size and logging the adapter uses.
+ * @example
+ * const { claim } = postgresStatements('public', 'keyv', 255, false);
+ * await query(claim, [['jwt-once:k'], [claimValue(exp, id)], [now]]);
+ */
 export function postgresStatements(schema: string, table: string, keySize: number, unlogged: boolean): PostgresStatements {
   const t = qualifiedTable(schema, table);
   const index = `${table.slice(0, 40)}_jwt_once_expires`;
@@ -87,13 +99,19 @@ export function postgresStatements(schema: string, table: string, keySize: numbe
  * The row key for a Keyv key: as is when it fits the key column, otherwise
  * `<namespace>:sha256:<base64url>` of it, so a long replay key (a long `iss`
  * and `jti`) is still claimed rather than refused by the column size.
+ * @example
+ * fitKey('jwt-once:' + 'x'.repeat(300), 'jwt-once:', 255) // 'jwt-once:sha256:<43 characters>'
  */
 export function fitKey(rowKey: string, namespacePrefix: string, keySize: number): string {
   if (rowKey.length <= keySize) return rowKey;
   return `${namespacePrefix}sha256:${createHash('sha256').update(rowKey).digest('base64url')}`;
 }
 
-/** SQLSTATEs of a concurrent `CREATE ... IF NOT EXISTS` that lost a race: harmless. */
+/**
+ * SQLSTATEs of a concurrent `CREATE ... IF NOT EXISTS` that lost a race: harmless.
+ * @example
+ * await query(createTable).catch((err) => { if (!isCreateRace(err)) throw err; });
+ */
 export function isCreateRace(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23505' || code === '42P07' || code === '42P06' || code === '42710';

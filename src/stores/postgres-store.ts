@@ -14,7 +14,11 @@ interface KeyvPostgresAdapter {
 
 type KeyvWithPrefix = Keyv & { _getKeyPrefix(key: string): string };
 
-/** True when `adapter` is a `@keyv/postgres` 2 adapter. Checked by shape: the package is not loaded. */
+/**
+ * True when `adapter` is a `@keyv/postgres` 2 adapter. Checked by shape: the package is not loaded.
+ * @example
+ * isKeyvPostgresAdapter(keyv.store) // true for new Keyv(new KeyvPostgres(uri))
+ */
 export function isKeyvPostgresAdapter(adapter: unknown): boolean {
   const a = adapter as Partial<KeyvPostgresAdapter> | null | undefined;
   return typeof a === 'object' && a !== null && typeof a.query === 'function' && a.opts?.dialect === 'postgres';

@@ -18,6 +18,8 @@ interface PostgresUrl {
  * name where claims go (default `public.keyv`, as `@keyv/postgres`); every
  * other parameter (`sslmode`, `statement_timeout`, `application_name`...) goes to `pg`.
  * @throws {ConfigError} for a malformed URL or a schema/table that is not a plain identifier.
+ * @example
+ * parsePostgresUrl('postgres://app@db/app?table=claims&sslmode=require').table // 'claims'
  */
 export function parsePostgresUrl(url: string): PostgresUrl {
   let parsed: URL;
@@ -99,6 +101,8 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
  * The store a `postgres://` or `postgresql://` URL names (see `openStore`):
  * a {@link PostgresClaimStore} on its own pool, Keyv namespace `jwt-once`.
  * `@keyv/postgres` and `pg` are loaded when the first claim needs them.
+ * @example
+ * const store = openPostgresStore('postgres://app@db/app?table=jwt_once'); // openStore() does this, cached per URL
  */
 export function openPostgresStore(url: string): PostgresClaimStore {
   const target = parsePostgresUrl(url);

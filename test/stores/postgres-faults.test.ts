@@ -97,14 +97,8 @@ describeWithPostgres('PostgreSQL store: fails closed, then recovers', () => {
   });
 });
 
-const canRunPrivate = hasPostgresBinaries();
-const privateSuite = canRunPrivate ? describeWithPostgres : describe.skip;
-if (!canRunPrivate) {
-  // eslint-disable-next-line no-console
-  console.warn('[jwt-once tests] skipping the PostgreSQL outage test: initdb/postgres are not on the PATH');
-}
-
-privateSuite('PostgreSQL store: a server that goes down and comes back', () => {
+const hasBinaries = hasPostgresBinaries();
+describeWithPostgres('PostgreSQL store: a server that goes down and comes back', () => {
   let server: PrivatePostgres;
   beforeAll(async () => {
     server = new PrivatePostgres(await freePort());
@@ -134,4 +128,4 @@ privateSuite('PostgreSQL store: a server that goes down and comes back', () => {
     expect(back?.status).toBe('passed');
     expect((await present(before, url)).status).toBe(401); // committed before the crash: still claimed
   }, 90_000);
-});
+}, hasBinaries, hasBinaries ? undefined : 'initdb and postgres are not on the PATH (a private server is started for this test)');

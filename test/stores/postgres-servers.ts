@@ -23,8 +23,12 @@ export function postgresAnswers(url = SHARED_PG_URL): boolean {
  * `describe` when a PostgreSQL answers; in CI a missing server fails the run,
  * elsewhere the suite is skipped with a clear message.
  */
-export function describeWithPostgres(name: string, body: () => void, available = postgresAnswers()): void {
-  const why = `no PostgreSQL answers on ${SHARED_PG_URL.replace(/\/\/[^@]*@/, '//')}`;
+export function describeWithPostgres(
+  name: string,
+  body: () => void,
+  available = postgresAnswers(),
+  why = `no PostgreSQL answers on ${SHARED_PG_URL.replace(/\/\/[^@]*@/, '//')}`,
+): void {
   if (available) {
     describe(name, body);
   } else if (REQUIRE_POSTGRES) {
