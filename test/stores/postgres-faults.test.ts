@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import KeyvPostgres from '@keyv/postgres';
+import express from 'express';
+import { jwtOnce } from '../../adapters/express.js';
 import Keyv from 'keyv';
 import { Client } from 'pg';
 import { claimToken, closeStores, openStore, PostgresClaimStore, ReusedTokenError, StoreError } from '../../src/index.js';
@@ -42,6 +46,30 @@ describe('PostgreSQL store: an unreachable server', () => {
       const outcome = await present(hsToken(), url);
       expect(outcome.status).toBe(503);
       expect(outcome.ms).toBeLessThan(3000);
+    }
+  });
+
+  it('over HTTP (Express): 503 with the store code, within 3 s, naming neither host nor password', async () => {
+    const app = express();
+    const store = 'postgres://app:hunter2@127.0.0.1:1/test';
+    app.post('/claim', jwtOnce({ secret: HS_SECRET, algorithms: ['HS256'], store, now: () => NOW }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/claim`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hsToken()}` },
+      });
+      const body = await res.text();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(res.status).toBe(503);
+      expect(body).toContain('ERR_JWT_ONCE_STORE');
+      expect(body).not.toMatch(/hunter2|127\.0\.0\.1|postgres/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
