@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import KeyvPostgres from '@keyv/postgres';
 import Keyv from 'keyv';
+import { Client } from 'pg';
 import { claimToken, closeStores, ConfigError, openStore, PostgresClaimStore, ReusedTokenError, resolveStore } from '../../src/index.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
@@ -137,6 +138,46 @@ describeWithPostgres('PostgresClaimStore', () => {
     }
     expect(sizes).toEqual(new Array(8).fill(3)); // flat: the live claim and the two foreign rows
     expect(await store.claim('live', NOW + 3_600_000, NOW + 90_000)).toBe(false);
+    await store.close();
+    await keyv.disconnect();
+  });
+
+  it('purge never deletes a row a claim took over while the purge waited for it', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const store = new PostgresClaimStore(keyv, { purgeInterval: 0 });
+    expect(await store.claim('k', NOW + 10, NOW)).toBe(true);
+    const taker = new Client({ connectionString: SHARED_PG_URL });
+    await taker.connect();
+    // Another claim takes the expired row over and has not committed yet.
+    const fresh = JSON.stringify({ value: `${NOW + 3_600_000}:other`, expires: NOW + 3_600_000 });
+    try {
+      await taker.query(`BEGIN; UPDATE ${table} SET value = '${fresh}' WHERE key = 'jwt-once:k'`);
+      const purging = store.purge(NOW + 100);
+      for (let i = 0; i < 100; i++) {
+        const waiting = await sql("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %'");
+        if (Number(waiting[0]!.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await taker.query('COMMIT');
+      expect(await purging).toBe(0); // the row it had found expired is live again: kept
+      expect(await sql(`SELECT value FROM ${table}`)).toEqual([{ value: fresh }]);
+    } finally {
+      await taker.end();
+    }
+    await store.close();
+    await keyv.disconnect();
+  });
+
+  it('the background purge runs on its timer', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const store = new PostgresClaimStore(keyv, { purgeInterval: 20 });
+    const past = Date.now() - 1; // the timer purges by the wall clock: these claims are already over
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.claim(`old-${i}`, past, past)));
+    expect(await store.claim('live', Date.now() + 60_000, Date.now())).toBe(true);
+    for (let i = 0; i < 100 && (await count(table)) > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await count(table)).toBe(1);
     await store.close();
     await keyv.disconnect();
   });
