@@ -69,7 +69,15 @@ async function killMidLoad(store: string, children: ChildProcess[]): Promise<voi
 
   const second = await startServer(store);
   children.push(second.child);
-  const replays = await Promise.all(answered2xx.map((token) => present(second.url, token)));
+  // 16 at a time: all at once on a loaded machine can outlast storeTimeout (a 503: closed, but not the point here).
+  const replays: { status: number; code?: string }[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < answered2xx.length) replays.push(await present(second.url, answered2xx[next++]!));
+    }),
+  );
+  expect(replays.filter((r) => r.status === 200)).toEqual([]);
   const notRefused = replays.filter((r) => r.status !== 401 || r.code !== 'ERR_JWT_ONCE_REUSED');
   expect(notRefused).toEqual([]);
   // Tokens whose answer was lost in the crash: claimed or not, each passes at most once from now on.
