@@ -77,7 +77,7 @@ function storeError(what: string, cause: unknown): StoreError {
  * - **Fails closed:** every error rejects (503); `claimToken` bounds each
  *   claim by its `storeTimeout` and releases a win that arrives later. The
  *   pool reconnects by itself. The table, schema and index are created if
- *   missing (retried until they exist).
+ *   missing (retried until they exist, and again if the table is dropped).
  *
  * Rows whose value is not Keyv JSON, or that have no expiry, count as live:
  * they are never overwritten or purged. A row key longer than the key column
@@ -170,10 +170,15 @@ export class PostgresClaimStore implements ClaimStore {
       this.isReady = true;
       this.startPurging();
     })().catch((cause: unknown) => {
-      this.setup = undefined; // try again on the next call
+      this.forgetSetup(); // try again on the next call
       throw storeError('The PostgreSQL claim store could not be opened', cause);
     });
     return this.setup;
+  }
+
+  private forgetSetup(): void {
+    this.isReady = false;
+    this.setup = undefined;
   }
 
   /** The row key a claim of `key` lives under: Keyv's namespace prefix, hashed if it would not fit the key column. */
@@ -234,6 +239,7 @@ export class PostgresClaimStore implements ClaimStore {
           for (const follower of followers) follower.resolve(false);
         },
         (cause: unknown) => {
+          if ((cause as { code?: unknown } | null)?.code === '42P01') this.forgetSetup(); // table dropped: recreate it next time
           const err = storeError('PostgreSQL could not record the claim', cause);
           for (const c of batch) c.reject(err);
           for (const follower of followers) follower.reject(err);

@@ -67,6 +67,19 @@ describeWithPostgres('PostgresClaimStore', () => {
     await keyv.disconnect();
   });
 
+  it('a dropped table is a 503 once, then created again', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const store = new PostgresClaimStore(keyv, { purgeInterval: 0 });
+    expect(await store.claim('a', NOW + 60_000, NOW)).toBe(true);
+    await sql(`DROP TABLE ${table}`);
+    await expect(store.claim('b', NOW + 60_000, NOW)).rejects.toMatchObject({ status: 503 });
+    expect(await store.claim('b', NOW + 60_000, NOW)).toBe(true);
+    expect(await store.claim('b', NOW + 60_000, NOW)).toBe(false);
+    await store.close();
+    await keyv.disconnect();
+  });
+
   it('1,000 concurrent presentations of one token: one winner, 999 replays', async () => {
     const { keyv, table } = openKeyv();
     drops.push(`DROP TABLE IF EXISTS ${table}`);
