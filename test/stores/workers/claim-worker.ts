@@ -1,9 +1,10 @@
 /**
  * A separate process claiming the same keys as its siblings, for the
- * multi-process tests. argv: kind (sqlite|redis|postgres), target (file or URL),
- * namespace, key count. `postgres` presents real tokens (the same ones in
- * every process: HS256 signing is deterministic) to claimToken on the URL store. Waits for a line on stdin so every worker starts at
- * once, then prints { won: number[], errors: number } as JSON.
+ * multi-process tests. argv: kind (sqlite|redis|postgres), target (file or
+ * URL), namespace, key count. `postgres` presents real tokens (the same ones
+ * in every process: HS256 signing is deterministic) to claimToken on the URL
+ * store. Waits for a line on stdin so every worker starts at once, then
+ * prints { won: number[], errors: number } as JSON.
  */
 import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
