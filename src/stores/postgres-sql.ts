@@ -63,6 +63,8 @@ export interface PostgresStatements {
   release: string;
   /** Deletes up to $2 rows whose Keyv expiry is at or before $1; returns one row per deletion. */
   purge: string;
+  /** One row, `unlogged`: true when the table is UNLOGGED (a crash empties it). */
+  persistence: string;
 }
 
 /**
@@ -92,7 +94,8 @@ export function postgresStatements(schema: string, table: string, keySize: numbe
   const purge =
     `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE ${expiryOf('value')} <= $1 ` +
     `ORDER BY ${expiryOf('value')} LIMIT $2) AND ${expiryOf('value')} <= $1 RETURNING 1`;
-  return { setup, claim, release, purge };
+  const persistence = `SELECT relpersistence = 'u' AS unlogged FROM pg_class WHERE oid = '${t}'::regclass`;
+  return { setup, claim, release, purge, persistence };
 }
 
 /**

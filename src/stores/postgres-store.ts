@@ -167,6 +167,8 @@ export class PostgresClaimStore implements ClaimStore {
           if (!isCreateRace(err)) throw err; // another process created it at the same moment
         }
       }
+      const [table] = await this.adapter!.query(this.sql!.persistence);
+      if (table?.unlogged === true) throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
       this.isReady = true;
       this.startPurging();
     })().catch((cause: unknown) => {
