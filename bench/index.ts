@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,http]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { runCore } from './core.js';
 import { args, fmtRatio, log, rows, skipped, storeRates, type Row } from './harness.js';
 import { runHttp } from './http.js';
 import { runMemory } from './memory.js';
+import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
 import { runSqlite } from './sqlite.js';
 
@@ -15,6 +16,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['core', runCore],
   ['redis', runRedis],
   ['sqlite', runSqlite],
+  ['postgres', runPostgres],
   ['http', runHttp],
   ['memory', runMemory],
 ];

@@ -27,4 +27,5 @@ export { optionsFromEnv } from './env-options.js';
 export { closeStores, openStore, type ResolveStoreOptions } from './stores/resolve-store.js';
 export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient } from './stores/redis-store.js';
 export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite-store.js';
+export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/postgres-store.js';
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';

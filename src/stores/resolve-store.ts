@@ -6,6 +6,9 @@ import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
 import { isKeyvRedisAdapter, RedisClaimStore } from './redis-store.js';
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
+import { refuseUnsupportedKeyv } from './keyv-version.js';
+import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
+import { openPostgresStore } from './postgres-url.js';
 import type Keyv from 'keyv';
 
 /**
@@ -129,6 +132,8 @@ async function openRedis(url: string, redacted: string): Promise<Keyv> {
  * - `memory://`: a new {@link MemoryStore} (one process).
  * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
  *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`.
+ * - `postgres://[user[:pass]@]host[:port]/db[?table=&schema=]`, `postgresql://...`:
+ *   a {@link PostgresClaimStore} (a fleet, durable), Keyv namespace `jwt-once`, a pool of its own.
  * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
  *   (a fleet), Keyv namespace `jwt-once`, no offline queue, 1 s command and connect timeouts.
  *
@@ -160,9 +165,11 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
       throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
     }
     store = new RedisClaimStore(openRedis(url, redacted), {}, true);
+  } else if (scheme === 'postgres' || scheme === 'postgresql') {
+    store = openPostgresStore(url);
   } else {
     throw new ConfigError(
-      `unknown store URL scheme${scheme === undefined ? '' : ` "${scheme}://"`}; use memory://, sqlite://path.db, redis://host:port or rediss://host:port`,
+      `unknown store URL scheme${scheme === undefined ? '' : ` "${scheme}://"`}; use memory://, sqlite://path.db, postgres://host/db, redis://host:port or rediss://host:port`,
     );
   }
   urlStores.set(url, store);
@@ -191,7 +198,8 @@ export async function closeStores(): Promise<void> {
  *
  * - a `ClaimStore`: used as is;
  * - `new Keyv()` (Map): {@link KeyvMapStore};
- * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore};
+ * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore}; on `@keyv/postgres`: {@link PostgresClaimStore};
+ * - a Keyv 6 instance or adapter: refused, naming the supported versions;
  * - any other Keyv adapter: refused, unless `allowNonAtomicStore: true` ({@link KeyvLockedStore}, one process only);
  * - a string: {@link openStore}.
  *
@@ -207,6 +215,7 @@ export function resolveStore(option: StoreOption | undefined, options: ResolveSt
     throw new ConfigError('`store` must be a ClaimStore, a Keyv instance or a store URL');
   }
   if (isClaimStore(option)) return option;
+  refuseUnsupportedKeyv(option);
   if (isKeyv(option)) {
     let store = keyvStores.get(option);
     if (store instanceof KeyvLockedStore && options.allowNonAtomicStore !== true) store = undefined;
@@ -215,11 +224,12 @@ export function resolveStore(option: StoreOption | undefined, options: ResolveSt
       if (adapter instanceof Map) store = new KeyvMapStore(option);
       else if (isKeyvRedisAdapter(adapter)) store = new RedisClaimStore(option);
       else if (isKeyvSqliteAdapter(adapter)) store = new SqliteClaimStore(option);
+      else if (isKeyvPostgresAdapter(adapter)) store = new PostgresClaimStore(option);
       else if (options.allowNonAtomicStore === true) store = new KeyvLockedStore(option);
       else {
         throw new ConfigError(
           'this Keyv adapter has no atomic claim; use new Keyv() (one process), @keyv/sqlite (one machine), ' +
-            '@keyv/redis (a fleet) or a ClaimStore, or set allowNonAtomicStore: true to accept a per-process lock (safe within one process only)',
+            '@keyv/redis or @keyv/postgres (a fleet) or a ClaimStore, or set allowNonAtomicStore: true to accept a per-process lock (safe within one process only)',
         );
       }
       keyvStores.set(option, store);

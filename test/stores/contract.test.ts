@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { KeyvMapStore, MemoryStore, RedisClaimStore, resolveStore, SqliteClaimStore } from '../../src/index.js';
+import { KeyvMapStore, MemoryStore, PostgresClaimStore, RedisClaimStore, resolveStore, SqliteClaimStore } from '../../src/index.js';
 import { claimStoreContract } from './contract.js';
+import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
 
 describe('contract: MemoryStore', () => {
@@ -63,6 +65,26 @@ describeWithRedis('contract: Redis through @keyv/redis', redisAnswers(), `no Red
           if (k.length > 0) await client.del(k);
         }
         await client.close();
+      },
+    };
+  });
+});
+
+describeWithPostgres('contract: PostgreSQL through @keyv/postgres', () => {
+  claimStoreContract(() => {
+    const table = uniqueTable(); // a table of its own, dropped afterwards
+    const keyv = new Keyv(new KeyvPostgres({ uri: `${SHARED_PG_URL}?application_name=${table}`, table }), { namespace: 'jwt-once' });
+    keyv.on('error', () => undefined);
+    const store = resolveStore(keyv);
+    expect(store).toBeInstanceOf(PostgresClaimStore);
+    return {
+      store,
+      injectedClock: true,
+      keyv,
+      async cleanup() {
+        await store.close?.();
+        await keyv.disconnect();
+        await sql(`DROP TABLE IF EXISTS ${table}`);
       },
     };
   });

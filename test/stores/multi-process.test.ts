@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createClient } from 'redis';
+import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
 
 const WORKER = resolve('test/stores/workers/claim-worker.ts');
@@ -18,11 +19,11 @@ interface WorkerResult {
 }
 
 /** Starts `WORKERS` processes, releases them at once, and collects what each won. */
-async function race(kind: 'sqlite' | 'redis', target: string, namespace: string, during?: () => () => void): Promise<WorkerResult[]> {
+async function race(kind: 'sqlite' | 'redis' | 'postgres', target: string, namespace: string, during?: () => () => void, keys = KEYS): Promise<WorkerResult[]> {
   const children: ChildProcess[] = [];
   try {
     const lines = Array.from({ length: WORKERS }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, kind, target, namespace, String(KEYS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, kind, target, namespace, String(keys)], { stdio: ['pipe', 'pipe', 'inherit'] });
       children.push(child);
       const reader = createInterface({ input: child.stdout! });
       const iterator = reader[Symbol.asyncIterator]();
@@ -41,14 +42,14 @@ async function race(kind: 'sqlite' | 'redis', target: string, namespace: string,
   }
 }
 
-function expectEachKeyWonOnce(results: WorkerResult[]): void {
-  const wins = new Array<number>(KEYS).fill(0);
+function expectEachKeyWonOnce(results: WorkerResult[], keys = KEYS): void {
+  const wins = new Array<number>(keys).fill(0);
   for (const { won } of results) for (const i of won) wins[i]!++;
   expect(wins.filter((w) => w !== 1)).toHaveLength(0);
-  expect(results.reduce((sum, r) => sum + r.won.length, 0)).toBe(KEYS);
+  expect(results.reduce((sum, r) => sum + r.won.length, 0)).toBe(keys);
   // eslint-disable-next-line no-console
   console.log(
-    `${WORKERS} processes x ${KEYS} keys: wins per process ${results.map((r) => r.won.length).join(' + ')} = ${KEYS}; ` +
+    `${WORKERS} processes x ${keys} keys: wins per process ${results.map((r) => r.won.length).join(' + ')} = ${keys}; ` +
       `retried store errors ${results.map((r) => r.errors).join(', ')}`,
   );
 }
@@ -95,4 +96,18 @@ describeWithRedis('several processes, one Redis', redisAnswers(), `no Redis answ
       await client.close();
     }
   }, 60_000);
+});
+
+describeWithPostgres('several processes, one postgres:// URL', () => {
+  it('1,500 shared tokens presented by 4 processes: exactly 1,500 wins, no store error', async () => {
+    const table = uniqueTable(); // a table of its own, dropped afterwards
+    try {
+      const results = await race('postgres', `${SHARED_PG_URL}?table=${table}`, table, undefined, 1500);
+      expectEachKeyWonOnce(results, 1500);
+      expect(results.map((r) => r.errors)).toEqual(new Array(WORKERS).fill(0));
+      expect(Number((await sql(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n)).toBe(1500);
+    } finally {
+      await sql(`DROP TABLE IF EXISTS ${table}`);
+    }
+  }, 90_000);
 });

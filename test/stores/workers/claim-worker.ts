@@ -1,19 +1,38 @@
 /**
  * A separate process claiming the same keys as its siblings, for the
- * multi-process tests. argv: kind (sqlite|redis), target (file or URL),
- * namespace, key count. Waits for a line on stdin so every worker starts at
- * once, then prints { won: number[], errors: number } as JSON.
+ * multi-process tests. argv: kind (sqlite|redis|postgres), target (file or
+ * URL), namespace, key count. `postgres` presents real tokens (the same ones
+ * in every process: HS256 signing is deterministic) to claimToken on the URL
+ * store. Waits for a line on stdin so every worker starts at once, then
+ * prints { won: number[], errors: number } as JSON.
  */
 import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { RedisClaimStore, SqliteClaimStore, type ClaimStore } from '../../../src/index.js';
+import jwt from 'jsonwebtoken';
+import { claimToken, closeStores, openStore, RedisClaimStore, ReusedTokenError, SqliteClaimStore, type ClaimStore } from '../../../src/index.js';
+import { HS_SECRET, NOW, NOW_S } from '../../helpers/tokens.js';
 
 const [kind, target, namespace, countArg] = process.argv.slice(2);
 const count = Number(countArg);
 
-async function open(): Promise<{ store: ClaimStore & { ready(): Promise<void> }; done(): Promise<void> }> {
+type Opened = { store: ClaimStore & { ready(): Promise<void> }; done(): Promise<void>; claim?(i: number): Promise<boolean> };
+
+async function open(): Promise<Opened> {
+  if (kind === 'postgres') {
+    const store = openStore(target!) as ClaimStore & { ready(): Promise<void> };
+    const options = { secret: HS_SECRET, algorithms: ['HS256'] as const, store: target!, now: () => NOW, storeTimeout: 10_000 };
+    const claim = (i: number): Promise<boolean> =>
+      claimToken(jwt.sign({ iat: NOW_S, exp: NOW_S + 600, jti: `${namespace}-${i}` }, HS_SECRET, { algorithm: 'HS256' }), options).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof ReusedTokenError) return false;
+          throw err;
+        },
+      );
+    return { store, claim, done: () => closeStores() };
+  }
   if (kind === 'sqlite') {
     const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${target}`, busyTimeout: 10_000 }), { namespace });
     const store = new SqliteClaimStore(keyv, { busyTimeout: 10_000 });
@@ -27,7 +46,7 @@ async function open(): Promise<{ store: ClaimStore & { ready(): Promise<void> };
 }
 
 async function main(): Promise<void> {
-  const { store, done } = await open();
+  const { store, done, claim } = await open();
   await store.ready();
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
@@ -42,7 +61,7 @@ async function main(): Promise<void> {
       const i = order[next++]!;
       for (let attempt = 0; ; attempt++) {
         try {
-          if (await store.claim(`key-${i}`, expiresAt, Date.now())) won.push(i);
+          if (await (claim !== undefined ? claim(i) : store.claim(`key-${i}`, expiresAt, Date.now()))) won.push(i);
           break;
         } catch (err) {
           errors++;
