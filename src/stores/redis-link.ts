@@ -178,7 +178,9 @@ export class RedisLink {
 
   private checkSingle(): void {
     this.everReady = true;
-    this.track(this.raw, 'redis', this.raw as unknown as InfoClient);
+    const socket = (this.raw as { options?: { socket?: { host?: string; port?: number; path?: string } } }).options?.socket;
+    const address = socket?.path ?? `${socket?.host ?? 'localhost'}:${socket?.port ?? 6379}`;
+    this.track(this.raw, address, this.raw as unknown as InfoClient);
   }
 
   /** Checks every master a cluster lists now; a master that reconnects later is checked again. */
