@@ -6,6 +6,7 @@ import { checkNumber } from '../option-checks.js';
 import type { RedisServerReport } from './redis-checks.js';
 import { claimKey, isKeyvRedisAdapter, keyvValue, layoutOf, type KeyLayout, type KeyvRedisAdapter } from './redis-keys.js';
 import { RedisLink, type RedisCommandClient } from './redis-link.js';
+import { ReplicaWait } from './redis-replicas.js';
 
 export type { RedisCommandClient } from './redis-link.js';
 export type { RedisServerReport } from './redis-checks.js';
@@ -102,7 +103,7 @@ export class RedisClaimStore implements ClaimStore {
   private layout: KeyLayout | undefined;
   private link: RedisLink | undefined;
   private commands: RedisCommandClient | undefined;
-  private cluster = false;
+  private replicas: ReplicaWait | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly ownsClient: boolean;
@@ -136,7 +137,10 @@ export class RedisClaimStore implements ClaimStore {
     this.adapter = adapter;
     this.layout = layoutOf(keyv, adapter);
     this.commands = adapter.client.withCommandOptions({ timeout: this.commandTimeout });
-    this.cluster = 'masters' in adapter.client;
+    if (this.waitForReplicas > 0) {
+      const client = adapter.client as unknown as ConstructorParameters<typeof ReplicaWait>[0];
+      this.replicas = new ReplicaWait(client, 'masters' in adapter.client, this.waitForReplicas, this.replicaTimeout);
+    }
     this.link = new RedisLink(adapter.client, { connectTimeout: this.commandTimeout, allowEvicting: this.allowEvicting });
     if (this.closed) this.link.close();
   }
@@ -202,27 +206,8 @@ export class RedisClaimStore implements ClaimStore {
     }
     if (reply === null) return false;
     if (reply !== 'OK') throw new StoreError('Redis gave an unexpected answer to SET NX');
-    if (this.waitForReplicas > 0) await this.replicated(redisKey);
+    if (this.replicas !== undefined) await this.replicas.confirm(redisKey);
     return true;
-  }
-
-  /** `WAIT` on the connection (the key's master) that made the claim; too few acks refuse it and keep it. */
-  private async replicated(redisKey: string): Promise<void> {
-    const args = ['WAIT', String(this.waitForReplicas), String(this.replicaTimeout)];
-    const raw = this.link!.raw as unknown as {
-      sendCommand(...args: unknown[]): Promise<unknown>;
-    };
-    let acks: unknown;
-    try {
-      acks = this.cluster ? await raw.sendCommand(redisKey, false, args) : await raw.sendCommand(args);
-    } catch (cause) {
-      throw new StoreError('Redis could not confirm the claim on its replicas; the claim is kept and the token refused', { cause });
-    }
-    if (typeof acks !== 'number' || acks < this.waitForReplicas) {
-      throw new StoreError(
-        `Redis confirmed the claim on ${String(acks)} of ${this.waitForReplicas} replicas within ${this.replicaTimeout} ms; the claim is kept and the token refused`,
-      );
-    }
   }
 
   async release(key: string, expiresAt: number, id = ''): Promise<void> {
