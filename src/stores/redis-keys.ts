@@ -39,43 +39,49 @@ export function keyvValue(expiresAt: number, id = ''): string {
 }
 
 
-/** Where claims live in Redis, captured once when the store attaches. */
-export interface KeyLayout {
-  keyvNamespace: string | undefined;
-  useKeyPrefix: boolean;
-  adapterNamespace: string | undefined;
-  separator: string | undefined;
-}
-
-export function layoutOf(keyv: Keyv, adapter: KeyvRedisAdapter): KeyLayout {
-  return {
-    keyvNamespace: keyv.namespace,
-    useKeyPrefix: keyv.useKeyPrefix,
-    adapterNamespace: adapter.namespace,
-    separator: adapter.keyPrefixSeparator,
-  };
-}
-
-export function sameLayout(a: KeyLayout, b: KeyLayout): boolean {
-  return a.keyvNamespace === b.keyvNamespace && a.useKeyPrefix === b.useKeyPrefix && a.adapterNamespace === b.adapterNamespace && a.separator === b.separator;
-}
-
-
 /**
- * The Redis key of a claim of `key` under `layout`, as `keyv.get(key)` reads
- * it: Keyv's `namespace:` (unless the key already starts with it), then the
- * adapter's `namespace::`.
+ * Where claims live in Redis, captured once when the store attaches: the
+ * Keyv's `namespace:` and the adapter's `namespace::` in front of every key,
+ * as `keyv.get(key)` builds them.
  */
-export function keyUnder(layout: KeyLayout, key: string): string {
-  const { keyvNamespace: ns, useKeyPrefix, adapterNamespace, separator } = layout;
-  const inner = !useKeyPrefix || !ns || key.startsWith(`${ns}:`) ? key : `${ns}:${key}`;
-  return adapterNamespace ? `${adapterNamespace}${separator ?? '::'}${inner}` : inner;
-}
+export class KeyLayout {
+  private readonly keyvNamespace: string | undefined;
+  private readonly useKeyPrefix: boolean;
+  private readonly adapterNamespace: string | undefined;
+  private readonly separator: string | undefined;
+  /** Keyv's part: `namespace:`, or '' when Keyv adds none. */
+  private readonly inner: string;
+  /** The adapter's part: `namespace::`, or ''. */
+  private readonly outer: string;
 
-/** `keyUnder` the layout captured at attach, refused (503) once the live layout differs from it. */
-export function claimKey(captured: KeyLayout, keyv: Keyv, adapter: KeyvRedisAdapter, key: string): string {
-  if (!sameLayout(captured, layoutOf(keyv, adapter))) {
-    throw new StoreError('The Redis claim store refuses claims: its Keyv namespace changed after it opened (another Keyv shares the adapter)');
+  constructor(
+    private readonly keyv: Keyv,
+    private readonly adapter: KeyvRedisAdapter,
+  ) {
+    this.keyvNamespace = keyv.namespace;
+    this.useKeyPrefix = keyv.useKeyPrefix;
+    this.adapterNamespace = adapter.namespace;
+    this.separator = adapter.keyPrefixSeparator;
+    this.inner = this.useKeyPrefix && this.keyvNamespace ? `${this.keyvNamespace}:` : '';
+    this.outer = this.adapterNamespace ? `${this.adapterNamespace}${this.separator ?? '::'}` : '';
   }
-  return keyUnder(captured, key);
+
+  /**
+   * The Redis key of a claim of `key`; a StoreError (503) once the Keyv's or
+   * the adapter's namespace differs from the one captured: claims are never
+   * written to another replay domain.
+   */
+  keyOf(key: string): string {
+    const { keyv, adapter } = this;
+    if (
+      keyv.namespace !== this.keyvNamespace ||
+      adapter.namespace !== this.adapterNamespace ||
+      keyv.useKeyPrefix !== this.useKeyPrefix ||
+      adapter.keyPrefixSeparator !== this.separator
+    ) {
+      throw new StoreError('The Redis claim store refuses claims: its Keyv namespace changed after it opened (another Keyv shares the adapter)');
+    }
+    // Keyv does not prefix a key that already starts with its namespace.
+    return this.inner === '' || key.startsWith(this.inner) ? this.outer + key : this.outer + this.inner + key;
+  }
 }

@@ -4,7 +4,7 @@ import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
 import { checkNumber } from '../option-checks.js';
 import type { RedisServerReport } from './redis-checks.js';
-import { claimKey, isKeyvRedisAdapter, keyvValue, layoutOf, type KeyLayout, type KeyvRedisAdapter } from './redis-keys.js';
+import { isKeyvRedisAdapter, KeyLayout, keyvValue, type KeyvRedisAdapter } from './redis-keys.js';
 import { RedisLink, type RedisCommandClient } from './redis-link.js';
 import { ReplicaWait } from './redis-replicas.js';
 
@@ -98,7 +98,6 @@ export class RedisClaimStore implements ClaimStore {
   readonly replicaTimeout: number;
   private readonly allowEvicting: boolean;
   private readonly opening: Promise<Keyv>;
-  private keyv: Keyv | undefined;
   private adapter: KeyvRedisAdapter | undefined;
   private layout: KeyLayout | undefined;
   private link: RedisLink | undefined;
@@ -133,9 +132,8 @@ export class RedisClaimStore implements ClaimStore {
     }
     refuseCompression(keyv, 'RedisClaimStore');
     const adapter = keyv.store as KeyvRedisAdapter;
-    this.keyv = keyv;
     this.adapter = adapter;
-    this.layout = layoutOf(keyv, adapter);
+    this.layout = new KeyLayout(keyv, adapter);
     this.commands = adapter.client.withCommandOptions({ timeout: this.commandTimeout });
     if (this.waitForReplicas > 0) {
       const client = adapter.client as unknown as ConstructorParameters<typeof ReplicaWait>[0];
@@ -171,7 +169,7 @@ export class RedisClaimStore implements ClaimStore {
    */
   redisKey(key: string): string {
     if (this.layout === undefined) throw new StoreError('The Redis claim store is not open yet');
-    return claimKey(this.layout, this.keyv!, this.adapter!, key);
+    return this.layout.keyOf(key);
   }
 
   /** Waits until a command may be sent; a StoreError when it must not be. */
