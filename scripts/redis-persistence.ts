@@ -2,14 +2,16 @@
  * Measures how many acknowledged claims a private Redis forgets on `kill -9`
  * under each persistence setting: claims N tokens, kills the server with
  * SIGKILL, restarts it on the same directory, and claims the same tokens
- * again: each one accepted again is a claim lost. Prints a Markdown table.
+ * again: each one accepted again is a claim lost. Then a failover: a replica
+ * whose link is cut (pointed at a dead port) is promoted after the master is
+ * killed, with and without `waitForReplicas=1`. Prints Markdown tables.
  *
  *   npx tsx scripts/redis-persistence.ts [N]
  */
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { closeStores, createClaimer } from '../src/index.js';
-import { freePort, PrivateRedis } from '../test/stores/redis-servers.js';
+import { eventually, freePort, PrivateRedis, redisCli } from '../test/stores/redis-servers.js';
 
 const N = Number(process.argv[2] ?? 1000);
 const SECRET = 'persistence-measurement-secret-32+chars';
@@ -41,10 +43,46 @@ async function measure(args: string[]): Promise<number> {
   }
 }
 
+const sign = (): string => {
+  const s = Math.floor(Date.now() / 1000);
+  return jwt.sign({ iat: s, exp: s + 600, jti: randomUUID() }, SECRET, { algorithm: 'HS256' });
+};
+
+/** Tokens answered 2xx on the master, then accepted again on the promoted replica. */
+async function failover(query: string): Promise<{ answered: number; replayed: number }> {
+  const master = new PrivateRedis(await freePort());
+  await master.start();
+  const replica = new PrivateRedis(await freePort(), ['--replicaof', '127.0.0.1', String(master.port)]);
+  await replica.start();
+  try {
+    await eventually(() => redisCli(replica.port, 'INFO', 'replication').includes('master_link_status:up'), 10_000, 'the replica link');
+    redisCli(replica.port, 'REPLICAOF', '127.0.0.1', String(await freePort())); // the link stalls: nothing more reaches the replica
+    const tokens = Array.from({ length: N }, sign);
+    const claim = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: `${master.url}${query}`, storeTimeout: 5000 });
+    const first = await Promise.allSettled(tokens.map(async (t) => claim(t)));
+    const answered = tokens.filter((_, i) => first[i]!.status === 'fulfilled');
+    await closeStores();
+    await master.kill();
+    redisCli(replica.port, 'REPLICAOF', 'NO', 'ONE'); // promoted
+    const again = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: replica.url, storeTimeout: 5000 });
+    const second = await Promise.allSettled(answered.map(async (t) => again(t)));
+    await closeStores();
+    return { answered: answered.length, replayed: second.filter((r) => r.status === 'fulfilled').length };
+  } finally {
+    await Promise.all([replica.stop(), master.stop()]);
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`| Redis persistence | claims lost of ${N.toLocaleString('en-US')} on kill -9 |`);
   console.log('|---|---|');
   for (const config of CONFIGS) console.log(`| ${config.name} | ${await measure(config.args)} |`);
+  console.log(`\n| failover to a replica whose link stalled | answered 2xx of ${N.toLocaleString('en-US')} | accepted again after the failover |`);
+  console.log('|---|---|---|');
+  for (const [name, query] of [['no WAIT', ''], ['`waitForReplicas=1&replicaTimeout=100`', '?waitForReplicas=1&replicaTimeout=100']] as const) {
+    const { answered, replayed } = await failover(query);
+    console.log(`| ${name} | ${answered} | ${replayed} |`);
+  }
 }
 
 main().catch((err: unknown) => {
