@@ -22,7 +22,6 @@ function checkExpiresAt(expiresAt: number): void {
   }
 }
 
-
 /** Options of {@link RedisClaimStore}. */
 export interface RedisClaimStoreOptions {
   /**
