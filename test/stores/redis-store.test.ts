@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { RedisClaimStore } from '../../src/index.js';
-import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
+import { closeStores, openStore, RedisClaimStore } from '../../src/index.js';
+import { describeWithRedis, freePort, hasRedisBinaries, PrivateRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
 
 describeWithRedis('RedisClaimStore clocks', redisAnswers(), `no Redis answers on ${SHARED_REDIS_URL}`, () => {
   const namespace = `jwt-once-test-${randomUUID()}`;
@@ -126,5 +126,37 @@ describeWithRedis('RedisClaimStore: one Redis, one replay domain', redisAnswers(
     other.namespace = namespace;
     expect(await store.claim('shared', now + 60_000, now)).toBe(false); // the same domain again: the replay is refused
     await store.close();
+  });
+});
+
+describeWithRedis('RedisClaimStore: a URL store and your own Keyv in one replay domain', hasRedisBinaries(), 'redis-server is not installed', () => {
+  let server: PrivateRedis;
+  beforeAll(async () => {
+    server = new PrivateRedis(await freePort());
+    await server.start();
+  });
+  afterAll(async () => {
+    await closeStores();
+    await server.stop();
+  });
+
+  it('a Keyv with namespace jwt-once shares the redis:// store\'s claims; a default Keyv is another domain, visible in redisKey', async () => {
+    const url = server.url;
+    const own = createClient({ url, disableOfflineQueue: true });
+    own.on('error', () => undefined);
+    await own.connect();
+    try {
+      const urlStore = openStore(url) as RedisClaimStore;
+      await urlStore.ready();
+      const shared = new RedisClaimStore(new Keyv(new KeyvRedis(own), { namespace: 'jwt-once' }));
+      const separate = new RedisClaimStore(new Keyv(new KeyvRedis(own)));
+      expect(shared.redisKey('')).toBe(urlStore.redisKey(''));
+      expect(separate.redisKey('')).not.toBe(urlStore.redisKey(''));
+      const now = Date.now();
+      expect(await urlStore.claim('k', now + 60_000, now, 'x')).toBe(true);
+      expect(await shared.claim('k', now + 60_000, now, 'y')).toBe(false); // one domain: the replay is refused
+    } finally {
+      await own.close();
+    }
   });
 });
