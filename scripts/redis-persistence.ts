@@ -73,6 +73,26 @@ async function failover(query: string): Promise<{ answered: number; replayed: nu
   }
 }
 
+/** Tokens answered 2xx, then accepted again after filler data pushed an `allkeys-lru` Redis past `maxmemory`. */
+async function eviction(): Promise<{ answered: number; replayed: number }> {
+  const server = new PrivateRedis(await freePort(), ['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru']);
+  await server.start();
+  try {
+    const url = `${server.url}?allowEvictingRedis=true`; // the unsafe opt-out, to show what it risks
+    const tokens = Array.from({ length: N }, sign);
+    const claim = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: url, storeTimeout: 5000 });
+    const first = await Promise.allSettled(tokens.map(async (t) => claim(t)));
+    const answered = tokens.filter((_, i) => first[i]!.status === 'fulfilled');
+    const filler = 'x'.repeat(1024);
+    for (let i = 0; i < 40; i++) redisCli(server.port, 'EVAL', `for i=1,200 do redis.call('SET', 'filler:${i}:'..i, ARGV[1]) end`, '0', filler);
+    const second = await Promise.allSettled(answered.map(async (t) => claim(t)));
+    await closeStores();
+    return { answered: answered.length, replayed: second.filter((r) => r.status === 'fulfilled').length };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`| Redis persistence | claims lost of ${N.toLocaleString('en-US')} on kill -9 |`);
   console.log('|---|---|');
@@ -83,6 +103,10 @@ async function main(): Promise<void> {
     const { answered, replayed } = await failover(query);
     console.log(`| ${name} | ${answered} | ${replayed} |`);
   }
+  const evicted = await eviction();
+  console.log(`\n| maxmemory 4mb, allkeys-lru, allowEvictingRedis=true, then 8 MB of other keys | answered 2xx of ${N.toLocaleString('en-US')} | accepted again |`);
+  console.log('|---|---|---|');
+  console.log(`| eviction | ${evicted.answered} | ${evicted.replayed} |`);
 }
 
 main().catch((err: unknown) => {
