@@ -22,7 +22,12 @@ export interface RedisServerReport {
   readonly refused: boolean;
 }
 
-/** The `field:value` lines of an INFO reply. */
+/**
+ * The `field:value` lines of an INFO reply.
+ *
+ * @example
+ * parseInfo('# Memory\r\nmaxmemory:0\r\n').get('maxmemory'); // '0'
+ */
 export function parseInfo(reply: unknown): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of String(reply).split(/\r?\n/)) {
@@ -38,6 +43,10 @@ export function parseInfo(reply: unknown): Map<string, string> {
  * other policy may drop a claim under memory pressure (volatile-* too: every
  * claim has a TTL). The message names the policy and the fix, never the host
  * (a 503's message reaches HTTP clients).
+ *
+ * @example
+ * evictionRefusal(64 << 20, 'allkeys-lru'); // a StoreError naming allkeys-lru and noeviction
+ * evictionRefusal(0, 'allkeys-lru'); // undefined: no limit, nothing is evicted
  */
 export function evictionRefusal(maxmemory: number, policy: string): StoreError | undefined {
   if (maxmemory === 0 || policy === 'noeviction') return undefined;
@@ -72,6 +81,8 @@ function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
  * refused unless `allowEvicting`: jwt-once cannot tell whether it evicts.
  *
  * @returns the report and, when claims must be refused, the error to refuse them with.
+ * @example
+ * const { report, refusal } = await checkServer(client, '127.0.0.1:6379', false, 1000);
  */
 export async function checkServer(
   client: InfoClient,

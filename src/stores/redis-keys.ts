@@ -11,7 +11,12 @@ export interface KeyvRedisAdapter {
   opts?: { dialect?: string };
 }
 
-/** True when `keyv`'s adapter is `@keyv/redis`. Checked by shape: the package is not loaded. */
+/**
+ * True when `keyv`'s adapter is `@keyv/redis`. Checked by shape: the package is not loaded.
+ *
+ * @example
+ * isKeyvRedisAdapter(new Keyv(new KeyvRedis(client)).store); // true
+ */
 export function isKeyvRedisAdapter(adapter: unknown): boolean {
   const a = adapter as Partial<KeyvRedisAdapter> | null | undefined;
   return (
@@ -30,6 +35,9 @@ export function isKeyvRedisAdapter(adapter: unknown): boolean {
  * `value` and `expires` and ignores `id`, so `keyv.get(key)` still gives
  * `expiresAt`. A claim made without an id is written exactly as Keyv would
  * (`{"value":expiresAt,"expires":expiresAt}`).
+ *
+ * @example
+ * keyvValue(1767225600000, 'abc'); // '{"value":1767225600000,"expires":1767225600000,"id":"abc"}'
  */
 export function keyvValue(expiresAt: number, id = ''): string {
   // Same text as JSON.stringify({ value, expires, id }) for the integer ms it is given.
@@ -43,6 +51,9 @@ export function keyvValue(expiresAt: number, id = ''): string {
  * Where claims live in Redis, captured once when the store attaches: the
  * Keyv's `namespace:` and the adapter's `namespace::` in front of every key,
  * as `keyv.get(key)` builds them.
+ *
+ * @example
+ * new KeyLayout(new Keyv(adapter, { namespace: 'jwt-once' }), adapter).keyOf('k'); // 'jwt-once::jwt-once:k'
  */
 export class KeyLayout {
   private readonly keyvNamespace: string | undefined;

@@ -66,6 +66,10 @@ const RECHECK_MS = 1000;
  * - **Fails fast** when a client that was ready is reconnecting, when a
  *   server failed its check (re-checked at most once a second on demand, and
  *   on every reconnect), and once closed: it never reconnects after that.
+ *
+ * @example
+ * const link = new RedisLink(client, { connectTimeout: 1000, allowEvicting: false });
+ * const send = link.usable ? link.raw : (await link.whenUsable(), link.raw);
  */
 export class RedisLink {
   private readonly cluster: boolean;

@@ -16,6 +16,10 @@ interface SendsCommands {
  * - **Cluster:** WAIT goes to the master that owns the key, one per win.
  * - Fewer acknowledgements than asked, or an error: a StoreError (503). The
  *   claim is kept (closed, never open): a retry of the token is a replay.
+ *
+ * @example
+ * const replicas = new ReplicaWait(client, false, 1, 100);
+ * if ((await client.set(key, value, { condition: 'NX' })) === 'OK') await replicas.confirm(key);
  */
 export class ReplicaWait {
   private readonly args: string[];

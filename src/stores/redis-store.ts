@@ -22,7 +22,12 @@ function checkExpiresAt(expiresAt: number): void {
   }
 }
 
-/** Options of {@link RedisClaimStore}. */
+/**
+ * Options of {@link RedisClaimStore}.
+ *
+ * @example
+ * new RedisClaimStore(keyv, { commandTimeout: 1000, waitForReplicas: 1, replicaTimeout: 100 });
+ */
 export interface RedisClaimStoreOptions {
   /**
    * Most ms a release may take, and a claim may wait for a connection the
