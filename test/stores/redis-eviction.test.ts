@@ -127,7 +127,12 @@ describeWithRedis('Redis eviction: every master of a cluster is checked', binari
     try {
       await expect(healthy.store.ready()).resolves.toBeUndefined();
       await expect(createClaimer({ ...options, store: healthy.store })(hsToken())).resolves.toBeDefined();
+      // A master that reconnects is checked again.
+      redisCli(last.port, 'CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl');
+      redisCli(last.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
+      await eventually(async () => healthy.store.ready().then(() => false, (err: Error) => /volatile-ttl/.test(err.message)), 5000, 'the re-check');
     } finally {
+      redisCli(last.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
       await healthy.close();
     }
   });
