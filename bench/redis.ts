@@ -102,4 +102,45 @@ export async function runRedis(): Promise<void> {
     log(`  cleaned up ${deleted.toLocaleString('en-US')} keys under ${namespace}`);
     await keyv.disconnect();
   }
+  await runWaitForReplicas();
+}
+
+/**
+ * The cost of `waitForReplicas=1`: claimToken on a private master with one
+ * replica (both on loopback, started here), with and without WAIT, side by side.
+ */
+async function runWaitForReplicas(): Promise<void> {
+  log('\n## 2b. Redis: claimToken with waitForReplicas=1 vs without, on a private master + replica');
+  const { hasRedisBinaries, freePort, PrivateRedis, redisCli, eventually } = await import('../test/stores/redis-servers.js');
+  if (!hasRedisBinaries()) {
+    skip(`${SCENARIO} waitForReplicas`, 'redis-server is not installed');
+    return;
+  }
+  const { createClaimer, closeStores } = await import('../src/index.js');
+  const master = new PrivateRedis(await freePort());
+  const replica = new PrivateRedis(await freePort(), ['--replicaof', '127.0.0.1', String(master.port)]);
+  try {
+    await master.start();
+    await replica.start();
+    await eventually(() => redisCli(replica.port, 'INFO', 'replication').includes('master_link_status:up'), 10_000, 'the replica link');
+    const key = createSecretKey(Buffer.from(SECRET, 'utf8'));
+    const plain = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: master.url });
+    const waiting = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: `${master.url}?waitForReplicas=1&replicaTimeout=100` });
+    const batch = pick(4_000, 10_000);
+    const concurrency = 64;
+    const results = await interleave(
+      [
+        { name: 'claimToken (Redis, no WAIT)', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, async (x) => { await plain(x); })); } },
+        { name: 'claimToken (Redis, waitForReplicas=1)', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, async (x) => { await waiting(x); })); } },
+      ],
+      pick(3, 5),
+    );
+    printMedians(`${concurrency} in flight, master + 1 replica on loopback`, results, 'claims/s');
+    const mine = results.get('claimToken (Redis, waitForReplicas=1)')!.median;
+    compare(SCENARIO, `claimToken on Redis, waitForReplicas=1, ${concurrency} in flight`, mine, 'the same without WAIT', results.get('claimToken (Redis, no WAIT)')!.median, undefined, 'claims/s');
+    storeRates.push({ store: `Redis + WAIT 1 (${concurrency} in flight)`, rate: mine });
+  } finally {
+    await closeStores();
+    await Promise.all([replica.stop(), master.stop()]);
+  }
 }

@@ -25,7 +25,7 @@ export { errorResponse, RETRY_AFTER_SECONDS, type ErrorResponse } from './http-r
 export { createRequestGuard, type GuardOptions, type HeaderReader, type RequestGuard } from './request-guard.js';
 export { optionsFromEnv } from './env-options.js';
 export { closeStores, openStore, type ResolveStoreOptions } from './stores/resolve-store.js';
-export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient } from './stores/redis-store.js';
+export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient, type RedisServerReport } from './stores/redis-store.js';
 export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite-store.js';
 export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/postgres-store.js';
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';

@@ -3,67 +3,18 @@ import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
 import { checkNumber } from '../option-checks.js';
+import type { RedisServerReport } from './redis-checks.js';
+import { isKeyvRedisAdapter, KeyLayout, keyvValue, type KeyvRedisAdapter } from './redis-keys.js';
+import { RedisLink, type RedisCommandClient } from './redis-link.js';
+import { ReplicaWait } from './redis-replicas.js';
 
-/**
- * The part of a node-redis client (`createClient`) or cluster client
- * (`createCluster`) this store uses. Both route a one-key command to the node
- * that owns the key.
- */
-export interface RedisCommandClient {
-  readonly isOpen: boolean;
-  connect(): Promise<unknown>;
-  withCommandOptions(options: { timeout?: number }): RedisCommandClient;
-  set(key: string, value: string, options: object): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  exists(key: string): Promise<number>;
-  close?(): Promise<unknown>;
-  destroy?(): unknown;
-}
+export type { RedisCommandClient } from './redis-link.js';
+export type { RedisServerReport } from './redis-checks.js';
+export { isKeyvRedisAdapter, keyvValue } from './redis-keys.js';
 
-/** The part of a `@keyv/redis` adapter this store reads. */
-interface KeyvRedisAdapter {
-  client: RedisCommandClient;
-  namespace: string | undefined;
-  createKeyPrefix(key: string, namespace: string | undefined): string;
-  opts?: { dialect?: string };
-}
-
-type KeyvWithPrefix = Keyv & { _getKeyPrefix(key: string): string };
-
-/** Options of {@link RedisClaimStore}. */
-export interface RedisClaimStoreOptions {
-  /**
-   * Most ms a release may take, and (re)connecting before any command; past
-   * it the call is rejected (a store error, 503). A claim carries no timer of
-   * its own: `claimToken` bounds it by `storeTimeout` and releases a win that
-   * arrives later, so a slow reply never passes and never spends the token.
-   * @default 1000
-   */
-  commandTimeout?: number;
-}
-
-/** True when `keyv`'s adapter is `@keyv/redis`. Checked by shape: the package is not loaded. */
-export function isKeyvRedisAdapter(adapter: unknown): boolean {
-  const a = adapter as Partial<KeyvRedisAdapter> | null | undefined;
-  return (
-    typeof a === 'object' &&
-    a !== null &&
-    typeof a.createKeyPrefix === 'function' &&
-    typeof a.client === 'object' &&
-    a.client !== null &&
-    a.opts?.dialect === 'redis'
-  );
-}
-
-// Compare-and-delete in one step: only the claim holding this exact value goes.
+// Compare-and-delete in one step: only the claim holding this exact value (expiry and id) goes.
 const RELEASE_SCRIPT =
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-
-/** Keyv's stored shape, as its default serializer writes it. */
-export function keyvValue(expiresAt: number): string {
-  // Same text as JSON.stringify({ value, expires }) for the integer ms it is given.
-  return `{"value":${expiresAt},"expires":${expiresAt}}`;
-}
 
 function checkExpiresAt(expiresAt: number): void {
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
@@ -72,48 +23,92 @@ function checkExpiresAt(expiresAt: number): void {
 }
 
 /**
+ * Options of {@link RedisClaimStore}.
+ *
+ * @example
+ * new RedisClaimStore(keyv, { commandTimeout: 1000, waitForReplicas: 1, replicaTimeout: 100 });
+ */
+export interface RedisClaimStoreOptions {
+  /**
+   * Most ms a release may take, and a claim may wait for a connection the
+   * store is still making (the first one, or one it started) and its checks;
+   * past it the call is rejected (a store error, 503). A claim carries no
+   * timer of its own: `claimToken` bounds it by `storeTimeout` and releases a
+   * win that arrives later, so a slow reply never passes and never spends the token.
+   * @default 1000
+   */
+  commandTimeout?: number;
+  /**
+   * Accept a Redis with `maxmemory` set and an evicting `maxmemory-policy`
+   * (or whose `INFO` cannot be read). **Unsafe:** an evicted claim lets its
+   * token be replayed. Leave it off and set `maxmemory-policy noeviction`.
+   * @default false
+   */
+  allowEvictingRedis?: boolean;
+  /**
+   * After a winning `SET`, `WAIT` for this many replicas to acknowledge it
+   * (on the same connection; on a cluster, on the master that owns the key).
+   * Fewer acknowledgements within `replicaTimeout` refuse the token (503) and
+   * keep the claim: a failover cannot lose a claim that was answered 2xx.
+   * @default 0 (no WAIT)
+   */
+  waitForReplicas?: number;
+  /**
+   * Most ms `WAIT` blocks for the replicas (`waitForReplicas`). Keep it well
+   * under `storeTimeout`: a win confirmed after `storeTimeout` is released.
+   * @default 100
+   */
+  replicaTimeout?: number;
+}
+
+/**
  * Claims in Redis (a single node, Valkey, or a Redis Cluster) through the
  * node-redis client that a `@keyv/redis` adapter already holds.
  *
  * - **Claim:** one `SET key value NX PX <expiresAt - now>`, atomic on the
  *   server, so exactly one of any number of processes and hosts wins. The
- *   lifetime is sent relative to the caller's clock, the clock the token was
- *   verified with: a Redis server whose clock is ahead of the application's
- *   cannot expire a claim while the application still accepts the token (an
- *   absolute `PXAT` would).
- * - **Format:** the key is Keyv's (`namespace::key` as `@keyv/redis` builds it)
- *   and the value is Keyv's `{"value":expiresAt,"expires":expiresAt}`, so
- *   `keyv.get(key)` reads a claim.
- * - **Release:** compare-and-delete in one Lua `EVAL` on that key.
- * - **Fails closed:** `claimToken` bounds every claim by its `storeTimeout`
- *   (one timer per claim, not two) and releases a win that arrives late;
- *   releases and (re)connecting carry `commandTimeout` (default 1000 ms).
- *   A dead or unreachable Redis rejects (503), never answers `true`.
- *   Give the client `disableOfflineQueue: true` so an outage is refused at once
- *   rather than at the timeout (URL stores opened by jwt-once do). Calling
- *   `claim()` yourself, bound it the same way.
- * - **Cluster:** every command touches one key, so a `createCluster` client
- *   works as is.
- *
- * A release that times out after Redis applied it is harmless; one that
- * never reached Redis leaves the token spent (closed, never open).
+ *   lifetime is sent relative to the caller's clock (see the README).
+ * - **Format:** the key is Keyv's (`namespace::namespace:key` as Keyv and
+ *   `@keyv/redis` build it), captured once: if the adapter's or the Keyv's
+ *   namespace changes later, claims are refused (503) rather than written to
+ *   another replay domain. The value is {@link keyvValue}, so `keyv.get(key)` reads a claim.
+ * - **Release:** compare-and-delete of this claim's value (expiry and id) in one Lua `EVAL`.
+ * - **Readiness:** claims made while the first connection (or one the store
+ *   started) is in flight wait for it, bounded by `commandTimeout`; a client
+ *   that was ready and is reconnecting fails fast (503).
+ * - **Eviction:** on every (re)connect, each server (every master of a
+ *   cluster) is read with `INFO memory`; one with `maxmemory` set and a
+ *   policy other than `noeviction`, or whose INFO cannot be read, refuses
+ *   every claim (503, and `ready()` rejects) unless `allowEvictingRedis`.
+ * - **Replicas:** `waitForReplicas` adds a `WAIT` after each win.
+ * - **Closed:** after {@link close}, every claim and release is refused
+ *   (503) and the store never reconnects.
  *
  * @example
  * import Keyv from 'keyv';
  * import KeyvRedis from '@keyv/redis';
  * import { RedisClaimStore, claimToken } from 'jwt-once';
  * const keyv = new Keyv(new KeyvRedis('redis://127.0.0.1:6379'), { namespace: 'jwt-once' });
- * const store = new RedisClaimStore(keyv); // or pass `store: keyv` to claimToken
+ * const store = new RedisClaimStore(keyv, { waitForReplicas: 1 }); // or pass `store: keyv` to claimToken
+ * await store.ready(); // fail fast at start-up: unreachable, or evicting
  * await claimToken(token, { secret, algorithms: ['HS256'], store });
  */
 export class RedisClaimStore implements ClaimStore {
   /** The command timeout in force, in ms. */
   readonly commandTimeout: number;
+  /** Replicas each win waits for (0: none). */
+  readonly waitForReplicas: number;
+  /** Most ms each `WAIT` blocks. */
+  readonly replicaTimeout: number;
+  private readonly allowEvicting: boolean;
   private readonly opening: Promise<Keyv>;
-  private keyv: KeyvWithPrefix | undefined;
   private adapter: KeyvRedisAdapter | undefined;
+  private layout: KeyLayout | undefined;
+  private link: RedisLink | undefined;
   private commands: RedisCommandClient | undefined;
-  private connecting: Promise<void> | undefined;
+  private replicas: ReplicaWait | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly ownsClient: boolean;
 
   /**
@@ -121,10 +116,16 @@ export class RedisClaimStore implements ClaimStore {
    *   (jwt-once opens URL stores that way, loading `@keyv/redis` lazily).
    * @param options see {@link RedisClaimStoreOptions}.
    * @param owned internal: close the client on {@link close} (stores opened from a URL).
-   * @throws {ConfigError} when `keyv` is not backed by `@keyv/redis`.
+   * @throws {ConfigError} when `keyv` is not backed by `@keyv/redis`, or an option is out of range.
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: RedisClaimStoreOptions = {}, owned = false) {
     this.commandTimeout = checkNumber('RedisClaimStore commandTimeout', options.commandTimeout, 1000, { min: 1, unit: 'ms' });
+    this.waitForReplicas = checkNumber('RedisClaimStore waitForReplicas', options.waitForReplicas, 0, { min: 0, integer: true, unit: 'replicas' });
+    this.replicaTimeout = checkNumber('RedisClaimStore replicaTimeout', options.replicaTimeout, 100, { min: 1, integer: true, unit: 'ms' });
+    if (options.allowEvictingRedis !== undefined && typeof options.allowEvictingRedis !== 'boolean') {
+      throw new ConfigError('RedisClaimStore allowEvictingRedis must be true or false');
+    }
+    this.allowEvicting = options.allowEvictingRedis === true;
     this.ownsClient = owned;
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
@@ -134,98 +135,124 @@ export class RedisClaimStore implements ClaimStore {
       throw new ConfigError('RedisClaimStore needs a Keyv whose adapter is @keyv/redis');
     }
     refuseCompression(keyv, 'RedisClaimStore');
-    this.keyv = keyv as KeyvWithPrefix;
-    this.adapter = keyv.store as KeyvRedisAdapter;
-    this.commands = this.adapter.client.withCommandOptions({ timeout: this.commandTimeout });
+    const adapter = keyv.store as KeyvRedisAdapter;
+    this.adapter = adapter;
+    this.layout = new KeyLayout(keyv, adapter);
+    this.commands = adapter.client.withCommandOptions({ timeout: this.commandTimeout });
+    if (this.waitForReplicas > 0) {
+      const client = adapter.client as unknown as ConstructorParameters<typeof ReplicaWait>[0];
+      this.replicas = new ReplicaWait(client, 'masters' in adapter.client, this.waitForReplicas, this.replicaTimeout);
+    }
+    this.link = new RedisLink(adapter.client, { connectTimeout: this.commandTimeout, allowEvicting: this.allowEvicting });
+    if (this.closed) this.link.close();
   }
 
   /**
-   * Resolves once the store is usable: `@keyv/redis` loaded (URL stores) and
-   * the client connected. Optional: the first claim does the same. Await it at
-   * start-up to fail fast on a missing package or an unreachable Redis.
+   * Resolves once the store is usable: `@keyv/redis` loaded (URL stores), the
+   * client connected and every server checked for eviction. Optional: the
+   * first claim does the same. Await it at start-up to fail fast on a missing
+   * package, an unreachable or an evicting Redis; then read {@link servers}.
    */
   async ready(): Promise<void> {
-    await this.client();
+    await this.usable();
   }
 
-  /** The Redis key a claim of `key` lives under: Keyv's prefix, then the adapter's `namespace::`. */
+  /**
+   * What the last checks found, one entry per server (empty before the first
+   * connection): address, `maxmemory`, `maxmemory-policy`, AOF on or off.
+   * Log it at start-up; never send it to clients.
+   */
+  get servers(): RedisServerReport[] {
+    return this.link?.servers ?? [];
+  }
+
+  /**
+   * The Redis key a claim of `key` lives under: Keyv's prefix, then the
+   * adapter's `namespace::`. Every host sharing a replay domain must give the
+   * same key for the same claim: log `redisKey('')` at start-up on each.
+   */
   redisKey(key: string): string {
-    const adapter = this.adapter;
-    if (adapter === undefined || this.keyv === undefined) throw new StoreError('The Redis claim store is not open yet');
-    return adapter.createKeyPrefix(this.keyv._getKeyPrefix(key), adapter.namespace);
+    if (this.layout === undefined) throw new StoreError('The Redis claim store is not open yet');
+    return this.layout.keyOf(key);
   }
 
-  /** The client, connected: `bounded` gives the one whose commands carry `commandTimeout`. */
-  private async client(bounded = true): Promise<RedisCommandClient> {
+  /** Waits until a command may be sent; a StoreError when it must not be. */
+  private async usable(): Promise<RedisCommandClient> {
+    if (this.closed) throw new StoreError('The Redis claim store is closed');
     await this.opening;
-    const raw = this.adapter!.client;
-    if (!raw.isOpen) {
-      this.connecting ??= raw
-        .connect()
-        .then(() => undefined)
-        .finally(() => {
-          this.connecting = undefined;
-        });
-      await withTimeout(this.connecting, this.commandTimeout, 'Redis did not connect');
-    }
-    return bounded ? this.commands! : raw;
+    await this.link!.whenUsable();
+    return this.adapter!.client;
   }
 
-  async claim(key: string, expiresAt: number, now: number = Date.now()): Promise<boolean> {
+  async claim(key: string, expiresAt: number, now: number = Date.now(), id = ''): Promise<boolean> {
     checkExpiresAt(expiresAt);
     if (!Number.isFinite(now)) throw new StoreError('The claim time must be a finite number of epoch ms');
     const ttl = Math.ceil(expiresAt - now);
     let reply: unknown;
+    let redisKey: string;
     try {
-      // Hot path: no await before the command once connected.
-      const open = this.adapter?.client;
-      const client = open !== undefined && open.isOpen ? open : await this.client(false);
+      // Hot path: no await before the command once usable.
+      const link = this.link;
+      const client = link !== undefined && link.usable ? link.raw : await this.usable();
+      redisKey = this.redisKey(key);
       if (ttl <= 0) {
         // A claim already over holds nothing (as in every store): it wins unless a live claim exists.
-        return (await client.exists(this.redisKey(key))) === 0;
+        return (await client.exists(redisKey)) === 0;
       }
-      reply = await client.set(this.redisKey(key), keyvValue(expiresAt), {
+      reply = await client.set(redisKey, keyvValue(expiresAt, id), {
         condition: 'NX',
         expiration: { type: 'PX', value: ttl },
       });
     } catch (cause) {
       throw asStoreError('Redis could not record the claim', cause);
     }
-    if (reply === 'OK') return true;
     if (reply === null) return false;
-    throw new StoreError('Redis gave an unexpected answer to SET NX');
+    if (reply !== 'OK') throw new StoreError('Redis gave an unexpected answer to SET NX');
+    if (this.replicas !== undefined) await this.replicas.confirm(redisKey);
+    return true;
   }
 
-  async release(key: string, expiresAt: number): Promise<void> {
+  async release(key: string, expiresAt: number, id = ''): Promise<void> {
     checkExpiresAt(expiresAt);
     try {
-      const client = await this.client();
-      await client.eval(RELEASE_SCRIPT, { keys: [this.redisKey(key)], arguments: [keyvValue(expiresAt)] });
+      await this.usable();
+      await this.commands!.eval(RELEASE_SCRIPT, { keys: [this.redisKey(key)], arguments: [keyvValue(expiresAt, id)] });
     } catch (cause) {
       throw asStoreError('Redis could not release the claim', cause);
     }
   }
 
   /**
-   * Closes the Redis client when jwt-once opened it from a URL; a store built
-   * on your own Keyv leaves the client to you.
+   * Closes the store for good: every later claim and release is refused
+   * (503) and it never reconnects. Closes the Redis client too when jwt-once
+   * opened it from a URL; a store built on your own Keyv leaves the client to
+   * you. Calling it again does nothing more.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    this.link?.close();
     if (!this.ownsClient) return;
-    let keyv: Keyv;
     try {
-      keyv = await this.opening;
+      await this.opening;
     } catch {
       return;
     }
-    const raw = (keyv.store as KeyvRedisAdapter).client;
-    if (raw.isOpen && (raw as { isReady?: boolean }).isReady === false) {
-      raw.destroy?.(); // reconnecting: nothing to wait for
-    } else if (raw.isOpen) {
+    const link = this.link!;
+    await link.connected(this.commandTimeout); // a connection in flight is closed once it is made
+    const raw = link.raw;
+    try {
+      if (raw.isOpen && raw.isReady === false) raw.destroy?.(); // reconnecting: nothing to wait for
+      else if (raw.isOpen) await withTimeout(Promise.resolve(raw.close?.()), this.commandTimeout, 'Redis did not close');
+    } catch {
       try {
-        await withTimeout(Promise.resolve(raw.close?.()), this.commandTimeout, 'Redis did not close');
+        if (raw.isOpen) raw.destroy?.();
       } catch {
-        raw.destroy?.();
+        // already closed
       }
     }
   }

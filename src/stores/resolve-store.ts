@@ -4,7 +4,7 @@ import { isClaimStore, type ClaimStore } from './claim-store.js';
 import { KeyvLockedStore } from './keyv-locked-store.js';
 import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
-import { isKeyvRedisAdapter, RedisClaimStore } from './redis-store.js';
+import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
 import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
@@ -121,6 +121,23 @@ async function openRedis(url: string, redacted: string): Promise<Keyv> {
   return keyv;
 }
 
+/** `?waitForReplicas=1&replicaTimeout=100&allowEvictingRedis=true` of a redis:// URL; out-of-range values are refused by the store. */
+function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
+  const options: RedisClaimStoreOptions = {};
+  const number = (name: 'waitForReplicas' | 'replicaTimeout'): void => {
+    const value = params.get(name);
+    if (value !== null) options[name] = value.trim() === '' ? Number.NaN : Number(value);
+  };
+  number('waitForReplicas');
+  number('replicaTimeout');
+  const allow = params.get('allowEvictingRedis');
+  if (allow !== null) {
+    if (allow !== 'true' && allow !== 'false') throw new ConfigError('allowEvictingRedis in a redis:// URL must be true or false');
+    options.allowEvictingRedis = allow === 'true';
+  }
+  return options;
+}
+
 /**
  * Opens the store a URL names, once per process: the same URL string gives
  * the same store, so `claimToken(t, { store: process.env.JWT_ONCE_STORE })`
@@ -136,6 +153,8 @@ async function openRedis(url: string, redacted: string): Promise<Keyv> {
  *   a {@link PostgresClaimStore} (a fleet, durable), Keyv namespace `jwt-once`, a pool of its own.
  * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
  *   (a fleet), Keyv namespace `jwt-once`, no offline queue, 1 s command and connect timeouts.
+ *   Query parameters: `waitForReplicas`, `replicaTimeout` (ms) and `allowEvictingRedis`
+ *   (`true`/`false`), as the {@link RedisClaimStoreOptions} of the same names.
  *
  * Close them with {@link closeStores}.
  *
@@ -158,13 +177,14 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
     store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), {}, true);
   } else if (scheme === 'redis' || scheme === 'rediss') {
     const redacted = describeUrl(url);
+    let parsed: URL;
     try {
-      const parsed = new URL(url);
+      parsed = new URL(url);
       if (parsed.hostname === '') throw new Error('no host');
     } catch {
       throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
     }
-    store = new RedisClaimStore(openRedis(url, redacted), {}, true);
+    store = new RedisClaimStore(openRedis(url, redacted), redisUrlOptions(parsed.searchParams), true);
   } else if (scheme === 'postgres' || scheme === 'postgresql') {
     store = openPostgresStore(url);
   } else {

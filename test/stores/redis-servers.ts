@@ -151,3 +151,24 @@ export class PrivateCluster {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }
 }
+
+/** Runs `redis-cli` against a loopback port and returns its output, trimmed; throws on a non-zero exit. */
+export function redisCli(port: number, ...args: string[]): string {
+  const run = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 5000 });
+  if (run.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${run.stderr || run.stdout}`);
+  return run.stdout.trim();
+}
+
+/** Client connections to the server on `port`, not counting the `redis-cli` that asks. */
+export function clientCount(port: number): number {
+  return redisCli(port, 'CLIENT', 'LIST').split('\n').filter((line) => line.includes('id=') && !line.includes('cmd=client|list')).length;
+}
+
+/** Waits, polling every 50 ms and yielding to the event loop, until `check()` holds; at most `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
