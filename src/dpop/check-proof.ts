@@ -135,7 +135,10 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     const proofHtu = normalizeHtu(htu);
     if (proofHtu === undefined) throw new DpopProofError('The DPoP proof htu is not an http(s) URL');
     const target = requestTarget(request.url, origin);
-    if (target === undefined) throw new ConfigError('The request URL must be absolute, or a path with the `origin` option set');
+    if (target === undefined) {
+      if (request.url.startsWith('/') && origin === undefined) throw new ConfigError('The request URL must be absolute, or a path with the `origin` option set');
+      throw new DpopProofError('The DPoP proof htu does not match the request URL'); // e.g. a Host header that makes no URL
+    }
     if (proofHtu !== target) throw new DpopProofError('The DPoP proof htu does not match the request URL');
     if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new DpopProofError('The DPoP proof iat must be a number');
     // Accepted while now - window < iat <= now + window, the same bounds the claim step enforces.
