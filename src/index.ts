@@ -27,3 +27,4 @@ export { closeStores, openStore, type ResolveStoreOptions } from './stores/resol
 export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient } from './stores/redis-store.js';
 export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite-store.js';
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';
+export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
