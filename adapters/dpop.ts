@@ -2,7 +2,7 @@
 export { checkDpopProof, createDpopChecker, type DpopChecker } from '../src/dpop/check-proof.js';
 export { createDpopGuard, dpopAccessToken, type DpopGuard, type DpopGuardOptions, type DpopRequestParts } from '../src/dpop/dpop-guard.js';
 export { checkOrigin, normalizeHtu, requestTarget } from '../src/dpop/htu.js';
-export { checkPublicJwk, jwkThumbprint, JwkKeyCache, type PublicJwk } from '../src/dpop/jwk.js';
+export { checkPublicJwk, jwkPublicKey, jwkThumbprint, type PublicJwk } from '../src/dpop/jwk.js';
 export {
   DEFAULT_DPOP_ALGORITHMS,
   type DpopAlgorithm,

@@ -12,7 +12,7 @@ import {
   ReusedTokenError,
 } from '../errors.js';
 import { checkOrigin, normalizeHtu, requestTarget } from './htu.js';
-import { checkPublicJwk, JwkKeyCache, jwkThumbprint } from './jwk.js';
+import { oneProof, ProofHeaders } from './proof-header.js';
 import { resolveDpopOptions, type DpopOptions, type DpopProof, type DpopRequest } from './options.js';
 
 const { verify, JsonWebTokenError } = jwt;
@@ -20,39 +20,20 @@ const { verify, JsonWebTokenError } = jwt;
 /** Checks DPoP proofs and claims them; resolves with the {@link DpopProof} or rejects with a `JwtOnceError`. */
 export type DpopChecker = (proof: string | readonly string[] | null | undefined, request: DpopRequest) => Promise<DpopProof>;
 
+/** `make(input)`, remembered for the last `limit` inputs. */
+function memo(cache: Map<string, string | undefined>, input: string, make: (input: string) => string | undefined, limit = 256): string | undefined {
+  if (cache.has(input)) return cache.get(input);
+  const made = make(input);
+  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+  cache.set(input, made);
+  return made;
+}
+
 /** RFC 9449 s8.1: `nonce = 1*NQCHAR`. */
 const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 function ath(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
-}
-
-/** Check 1: exactly one `DPoP` header, one compact JWS (a comma means two headers joined). */
-function oneProof(proof: string | readonly string[] | null | undefined, max: number): string {
-  if (Array.isArray(proof)) {
-    if (proof.length !== 1) throw new DpopProofError(proof.length === 0 ? 'No DPoP proof was presented' : 'Exactly one DPoP header is allowed');
-    proof = proof[0];
-  }
-  if (typeof proof !== 'string' || proof.length === 0) throw new DpopProofError('No DPoP proof was presented');
-  if (proof.length > max) throw new DpopProofError(`The DPoP proof is longer than ${max} characters`);
-  if (/[\s,]/.test(proof)) throw new DpopProofError('Exactly one DPoP header is allowed');
-  return proof;
-}
-
-/** Check 2: a compact JWS whose header is a JSON object. */
-function headerOf(proof: string): Record<string, unknown> {
-  const parts = proof.split('.');
-  if (parts.length !== 3) throw new DpopProofError('The DPoP proof is not a compact JWS');
-  let header: unknown;
-  try {
-    header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-  } catch {
-    header = undefined;
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new DpopProofError('The DPoP proof header is not a JSON object');
-  }
-  return header as Record<string, unknown>;
 }
 
 /**
@@ -96,7 +77,10 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     ...(options.onReplay !== undefined && { onReplay: options.onReplay }),
     ...(options.now !== undefined && { now: options.now }),
   });
-  const keys = new JwkKeyCache();
+  const headers = new ProofHeaders(algorithms);
+  // Clients call a few URLs over and over: their normalised forms are kept (the last 256 of each).
+  const htus = new Map<string, string | undefined>();
+  const targets = new Map<string, string | undefined>();
   const verifyOptions: VerifyOptions & { complete: true } = { algorithms: [], complete: true, clockTolerance };
 
   /** Checks 1 to 9, 11 and 12: everything synchronous. */
@@ -105,19 +89,12 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
       throw new ConfigError('checkDpopProof needs the request as { method, url }');
     }
     const proof = oneProof(rawProof, maxProofLength);
-    const header = headerOf(proof);
-    if (header.typ !== 'dpop+jwt') throw new DpopProofError('The DPoP proof typ must be dpop+jwt');
-    const alg = header.alg;
-    if (typeof alg !== 'string' || !algorithms.includes(alg)) {
-      throw new DpopProofError('The DPoP proof alg is not allowed');
-    }
-    checkPublicJwk(header.jwk, alg);
-    const thumbprint = jwkThumbprint(header.jwk);
+    const { alg, jwk, thumbprint, key: publicKey } = headers.get(proof);
     let verified: Jwt;
     try {
       verifyOptions.algorithms = [alg as Algorithm];
       verifyOptions.clockTimestamp = Math.floor(now / 1000);
-      verified = verify(proof, keys.get(header.jwk, thumbprint), verifyOptions);
+      verified = verify(proof, publicKey, verifyOptions);
     } catch (err) {
       if (err instanceof DpopProofError) throw err;
       const reason = err instanceof JsonWebTokenError ? err.message : 'the proof is malformed';
@@ -132,9 +109,9 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
       throw new DpopProofError(`The DPoP proof jti must be a non-empty string of at most ${maxJtiLength} characters`);
     }
     if (typeof htm !== 'string' || htm !== request.method) throw new DpopProofError('The DPoP proof htm does not match the request method');
-    const proofHtu = normalizeHtu(htu);
+    const proofHtu = typeof htu === 'string' ? memo(htus, htu, normalizeHtu) : undefined;
     if (proofHtu === undefined) throw new DpopProofError('The DPoP proof htu is not an http(s) URL');
-    const target = requestTarget(request.url, origin);
+    const target = memo(targets, request.url, (url) => requestTarget(url, origin));
     if (target === undefined) {
       if (request.url.startsWith('/') && origin === undefined) throw new ConfigError('The request URL must be absolute, or a path with the `origin` option set');
       throw new DpopProofError('The DPoP proof htu does not match the request URL'); // e.g. a Host header that makes no URL
@@ -158,7 +135,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
       if (cnf.jkt !== thumbprint) throw new DpopProofError('The DPoP proof key is not the key the access token is bound to');
     }
     const key = `dpop:${thumbprint}:${proofHtu.length}:${proofHtu}:${jti}`;
-    return { proof, header: verified.header, jwk: header.jwk, payload: payload as JwtPayload, thumbprint, htu: proofHtu, key };
+    return { proof, header: verified.header, jwk, payload: payload as JwtPayload, thumbprint, htu: proofHtu, key };
   }
 
   type Checked = ReturnType<typeof checkSync>;

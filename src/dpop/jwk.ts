@@ -82,27 +82,18 @@ export function jwkThumbprint(jwk: PublicJwk): string {
 }
 
 /**
- * Turns checked public JWKs into `KeyObject`s, keeping the last `limit` by
- * thumbprint (the thumbprint hashes every member the key is made from, so a
- * hit is the same key). A key Node cannot import is refused as a bad proof.
+ * The `KeyObject` of a checked public JWK, made from its required members
+ * only. A key Node cannot import is refused as a bad proof.
+ *
+ * @example
+ * const key = jwkPublicKey(jwk); // then jsonwebtoken.verify(proof, key, { algorithms: ['ES256'] })
  */
-export class JwkKeyCache {
-  private readonly cache = new Map<string, KeyObject>();
-  constructor(private readonly limit = 256) {}
-
-  get(jwk: PublicJwk, thumbprint: string): KeyObject {
-    const hit = this.cache.get(thumbprint);
-    if (hit !== undefined) return hit;
-    const members: Record<string, string> = {};
-    for (const m of REQUIRED_MEMBERS[jwk.kty]!) members[m] = jwk[m] as string;
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: members, format: 'jwk' });
-    } catch (cause) {
-      throw new DpopProofError('The DPoP proof jwk is not a usable public key', { cause });
-    }
-    if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(thumbprint, key);
-    return key;
+export function jwkPublicKey(jwk: PublicJwk): KeyObject {
+  const members: Record<string, string> = {};
+  for (const m of REQUIRED_MEMBERS[jwk.kty]!) members[m] = jwk[m] as string;
+  try {
+    return createPublicKey({ key: members, format: 'jwk' });
+  } catch (cause) {
+    throw new DpopProofError('The DPoP proof jwk is not a usable public key', { cause });
   }
 }
