@@ -31,7 +31,14 @@ export interface DpopGuard<Req> {
   check(request: Req, parts: DpopRequestParts): Promise<DpopProof>;
 }
 
-/** The access token of `Authorization: DPoP <token>` (RFC 9449 s7.1), or undefined for another scheme. */
+/**
+ * The access token of `Authorization: DPoP <token>` (RFC 9449 s7.1), or
+ * `undefined` for another scheme or a malformed credential.
+ *
+ * @example
+ * dpopAccessToken('DPoP eyJhbGciOi...') // 'eyJhbGciOi...'
+ * dpopAccessToken('Bearer eyJhbGciOi...') // undefined
+ */
 export function dpopAccessToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined || authorization.length < 6 || authorization.slice(0, 5).toLowerCase() !== 'dpop ') return undefined;
   const token = authorization.slice(5).trim();

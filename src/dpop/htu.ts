@@ -39,6 +39,8 @@ export function normalizeHtu(url: unknown): string | undefined {
  * URL with nothing after the host. Returns it without a trailing slash.
  *
  * @throws {ConfigError} otherwise.
+ * @example
+ * checkOrigin('https://API.example.com:443/') // 'https://api.example.com'
  */
 export function checkOrigin(origin: unknown): string | undefined {
   if (origin === undefined) return undefined;
@@ -68,6 +70,10 @@ export function checkOrigin(origin: unknown): string | undefined {
  * no origin is configured. `url` is an absolute URL or a path starting with
  * `/` (Express `originalUrl`, Koa `originalUrl`, Fastify `url`).
  * `undefined` when no absolute URL can be made.
+ *
+ * @example
+ * requestTarget('/token?x=1', 'https://api.example.com') // 'https://api.example.com/token'
+ * requestTarget('http://10.0.0.5:3000/token', 'https://api.example.com') // 'https://api.example.com/token'
  */
 export function requestTarget(url: string, origin: string | undefined): string | undefined {
   if (url.startsWith('/')) {

@@ -9,7 +9,12 @@ export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'R
 
 const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 
-/** The default allow-list (RFC 9449 s4.3 check 5). */
+/**
+ * The default allow-list (RFC 9449 s4.3 check 5).
+ *
+ * @example
+ * createDpopChecker({ algorithms: [...DEFAULT_DPOP_ALGORITHMS, 'ES384'] });
+ */
 export const DEFAULT_DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'RS256', 'PS256'];
 
 /**
@@ -123,7 +128,13 @@ function checkNonceOptions(nonce: unknown): DpopNonceOptions | undefined {
   return n as DpopNonceOptions;
 }
 
-/** Checks the DPoP-specific options; the store options are checked by the claim step. */
+/**
+ * Checks the DPoP-specific options once; the store options are checked by the claim step.
+ *
+ * @throws {ConfigError} naming the option to fix.
+ * @example
+ * const { window } = resolveDpopOptions({ iatWindow: 30, clockTolerance: 5 }, checkOrigin); // window: 35
+ */
 export function resolveDpopOptions(options: DpopOptions, checkOrigin: (origin: unknown) => string | undefined): ResolvedDpopOptions {
   if (options === null || typeof options !== 'object') throw new ConfigError('DPoP options must be an object');
   const seconds = { min: 0, unit: 'seconds' };

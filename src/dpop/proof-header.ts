@@ -11,7 +11,14 @@ export interface ProofHeader {
   key: KeyObject;
 }
 
-/** RFC 9449 s4.3 check 1: exactly one `DPoP` header, one compact JWS (a comma means two headers joined). */
+/**
+ * RFC 9449 s4.3 check 1: exactly one `DPoP` header, one compact JWS (a comma
+ * means two headers joined by the framework), at most `max` characters.
+ *
+ * @throws {DpopProofError} otherwise.
+ * @example
+ * oneProof(req.headersDistinct.dpop, 8192) // the proof, or throws
+ */
 export function oneProof(proof: string | readonly string[] | null | undefined, max: number): string {
   if (Array.isArray(proof)) {
     if (proof.length !== 1) throw new DpopProofError(proof.length === 0 ? 'No DPoP proof was presented' : 'Exactly one DPoP header is allowed');
@@ -45,6 +52,10 @@ function parseHeader(segment: string): Record<string, unknown> {
  * kept by their exact base64url text (the last `limit`), and a repeat skips
  * the parsing, the checks, the thumbprint's SHA-256 and the key import.
  * Refused headers are never kept.
+ *
+ * @example
+ * const headers = new ProofHeaders(['ES256']);
+ * const { key, thumbprint } = headers.get(proof); // throws DpopProofError on a bad header
  */
 export class ProofHeaders {
   private readonly cache = new Map<string, ProofHeader>();

@@ -152,3 +152,55 @@ describe('dpopOnce with a server nonce (Express)', () => {
     }
   });
 });
+
+describe('dpopOnce behind a proxy and behind an access-token verifier (Express)', () => {
+  it('origin: the proof signed for the public URL passes whatever Host the app sees', async () => {
+    const store = new MemoryStore();
+    const app = express();
+    app.post('/token', expressDpop({ store, now: () => NOW, origin: 'https://api.example.com' }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = await listen(createServer(app));
+    try {
+      const url = `${server.url}/token?x=1`;
+      const publicHtu = 'https://api.example.com/token';
+      expect((await send(url, 'POST', { dpop: signProof(key, proofClaims({ htu: publicHtu })) })).status).toBe(200);
+      // Signed for the address the app listens on: not the public URL, refused.
+      expect((await send(url, 'POST', { dpop: signProof(key, proofClaims({ htu: `${server.url}/token` })) })).status).toBe(401);
+    } finally {
+      await server.close();
+      store.close();
+    }
+  });
+
+  it('accessTokenPayload: cnf.jkt must be the proof key, and the token must use the DPoP scheme', async () => {
+    const store = new MemoryStore();
+    const app = express();
+    // A verifier in front put the access token's payload on req.auth (express-jwt's place).
+    app.use((req, _res, next) => {
+      (req as { auth?: unknown }).auth = { sub: 'alice', cnf: { jkt: req.get('x-test-jkt') } };
+      next();
+    });
+    app.get('/resource', expressDpop({ store, now: () => NOW, accessTokenPayload: (req) => (req as { auth?: unknown }).auth }), (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = await listen(createServer(app));
+    try {
+      const htu = `${server.url}/resource`;
+      const token = 'bound.access.token';
+      const ath = createHash('sha256').update(token).digest('base64url');
+      const proof = () => signProof(key, proofClaims({ htm: 'GET', htu, ath }));
+      const ok = await send(htu, 'GET', { dpop: proof(), authorization: `DPoP ${token}`, 'x-test-jkt': jkt });
+      expect(ok.status).toBe(200);
+      const otherKey = await send(htu, 'GET', { dpop: proof(), authorization: `DPoP ${token}`, 'x-test-jkt': 'another-thumbprint' });
+      expect(otherKey.status).toBe(401);
+      expect(JSON.parse(otherKey.body).detail).toBe('The DPoP proof key is not the key the access token is bound to');
+      const bearer = await send(htu, 'GET', { dpop: proof(), authorization: `Bearer ${token}`, 'x-test-jkt': jkt });
+      expect(bearer.status).toBe(401);
+      expect(JSON.parse(bearer.body).detail).toMatch(/Authorization: DPoP/);
+    } finally {
+      await server.close();
+      store.close();
+    }
+  });
+});
