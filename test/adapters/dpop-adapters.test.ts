@@ -9,8 +9,8 @@ import { Hono } from 'hono';
 import Koa from 'koa';
 import { dpopOnce as expressDpop, type DpopOnceRequest } from '../../adapters/express-dpop.js';
 import { dpopOnce as fastifyDpop } from '../../adapters/fastify-dpop.js';
-import { dpopOnce as honoDpop } from '../../adapters/hono-dpop.js';
-import { dpopOnce as koaDpop } from '../../adapters/koa-dpop.js';
+import { dpopOnce as honoDpop, type DpopOnceVariables } from '../../adapters/hono-dpop.js';
+import { dpopOnce as koaDpop, type DpopOnceState } from '../../adapters/koa-dpop.js';
 import { jwkThumbprint, type DpopGuardOptions } from '../../adapters/dpop.js';
 import { MemoryStore } from '../../src/index.js';
 import { dpopKey, proofClaims, signProof } from '../helpers/dpop.js';
@@ -34,16 +34,15 @@ const frameworks: Array<[string, Start]> = [
     return listen(createServer(app));
   }],
   ['koa', (options) => {
-    const app = new Koa();
-    const mw = koaDpop(options as never);
-    app.use(mw).use((ctx) => {
-      ctx.body = { jkt: (ctx.state as { dpop: { thumbprint: string } }).dpop.thumbprint };
+    const app = new Koa<DpopOnceState>();
+    app.use(koaDpop(options as never)).use((ctx) => {
+      ctx.body = { jkt: ctx.state.dpop.thumbprint };
     });
     return listen(createServer(app.callback()));
   }],
   ['hono', (options) => {
-    const app = new Hono();
-    app.use('*', honoDpop(options as never)).all('*', (c) => c.json({ jkt: (c.get as (k: string) => { thumbprint: string })('dpop').thumbprint }));
+    const app = new Hono<{ Variables: DpopOnceVariables }>();
+    app.use('*', honoDpop(options as never)).all('*', (c) => c.json({ jkt: c.get('dpop').thumbprint }));
     return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
   }],
   ['fastify', async (options) => {
