@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import KeyvRedis from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
 import {
@@ -16,6 +17,7 @@ import {
   openStore,
   peekToken,
   RedisClaimStore,
+  SqliteClaimStore,
   type ClaimOptions,
   type ClaimStore,
 } from '../../src/index.js';
@@ -60,6 +62,25 @@ describe('createTokenPeeker', () => {
       await peekThenClaim(openStore(`sqlite://${join(dir, 'claims.db')}`));
     } finally {
       await closeStores();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SqliteClaimStore.isClaimed reads like claim decides: expired rows unused, rows without expiry claimed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-once-peek-'));
+    const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${join(dir, 'claims.db')}` }));
+    try {
+      const store = new SqliteClaimStore(keyv, { purgeInterval: 0 });
+      expect(await store.claim('k', NOW + 1000, NOW)).toBe(true);
+      expect(await store.isClaimed('k', NOW + 999)).toBe(true);
+      expect(await store.isClaimed('k', NOW + 1000)).toBe(false);
+      expect(await store.isClaimed('absent', NOW)).toBe(false);
+      await keyv.set('no-expiry', 'kept'); // a foreign row: claim would refuse it, so it reads as claimed
+      expect(await store.isClaimed('no-expiry', NOW)).toBe(true);
+      expect(await store.claim('no-expiry', NOW + 1000, NOW)).toBe(false);
+      await store.close();
+    } finally {
+      await keyv.disconnect();
       rmSync(dir, { recursive: true, force: true });
     }
   });
