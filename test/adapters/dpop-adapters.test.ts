@@ -33,6 +33,16 @@ const frameworks: Array<[string, Start]> = [
     });
     return listen(createServer(app));
   }],
+  ['express 4', (options) => {
+    // The same middleware under Express 4 (the `express4` alias), which the peer range allows.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const express4 = require('express4') as typeof express;
+    const app = express4();
+    app.all(['/token', '/resource'], expressDpop(options as never), (req, res) => {
+      res.json({ jkt: (req as DpopOnceRequest).dpop!.thumbprint });
+    });
+    return listen(createServer(app));
+  }],
   ['koa', (options) => {
     const app = new Koa<DpopOnceState>();
     app.use(koaDpop(options as never)).use((ctx) => {
