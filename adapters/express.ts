@@ -110,3 +110,4 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
 
 export type { Claim, GuardOptions } from '../src/index.js';
 export { JwtOnceError } from '../src/index.js';
+export { dpopOnce, type DpopOnceRequest, type ExpressDpopOptions } from './express-dpop.js';

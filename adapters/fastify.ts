@@ -194,3 +194,4 @@ export const jwtOncePlugin: FastifyPluginCallback<FastifyJwtOnceOptions> = Objec
 
 export type { Claim, GuardOptions } from '../src/index.js';
 export { JwtOnceError } from '../src/index.js';
+export { dpopOnce, type FastifyDpopOptions } from './fastify-dpop.js';

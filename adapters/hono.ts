@@ -101,3 +101,4 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
 
 export type { Claim, GuardOptions } from '../src/index.js';
 export { JwtOnceError } from '../src/index.js';
+export { dpopOnce, type DpopOnceVariables, type HonoDpopOptions } from './hono-dpop.js';

@@ -114,3 +114,4 @@ export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
 
 export type { Claim, GuardOptions } from '../src/index.js';
 export { JwtOnceError } from '../src/index.js';
+export { dpopOnce, type DpopOnceState, type KoaDpopOptions } from './koa-dpop.js';

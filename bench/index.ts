@@ -1,10 +1,11 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runCore } from './core.js';
+import { runDpop } from './dpop.js';
 import { args, fmtRatio, log, rows, skipped, storeRates, type Row } from './harness.js';
 import { runHttp } from './http.js';
 import { runMemory } from './memory.js';
@@ -19,6 +20,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['postgres', runPostgres],
   ['http', runHttp],
   ['memory', runMemory],
+  ['dpop', runDpop],
 ];
 
 const ROOT = join(__dirname, '..');

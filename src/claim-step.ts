@@ -74,8 +74,11 @@ export interface ClaimStep {
   maxAge: number | undefined;
   maxTokenLength: number;
   clock: () => number;
-  /** Bounds the lifetime of a verified payload, runs `validate`, claims in the store and calls the hooks. */
-  claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<Claim>;
+  /**
+   * Bounds the lifetime of a verified payload, runs `validate`, claims in the store and calls the hooks.
+   * `key` replaces the replay key derived by {@link replayKey}: for a DPoP proof, (JWK thumbprint, `htu`, `jti`).
+   */
+  claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim>;
 }
 
 /**
@@ -158,7 +161,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * Bounds the lifetime of a verified payload, derives its replay key, runs
    * `validate`, then claims. Everything before the claim is synchronous.
    */
-  function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<Claim> {
+  function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim> {
     let expiresAt: number;
     let scope: string;
     let replay: string;
@@ -169,7 +172,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       lifetime.now = now;
       expiresAt = claimExpiry(payload, lifetime);
       scope = context?.scope ?? defaultScope;
-      replay = replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+      replay = key ?? replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -12,7 +12,10 @@ export type JwtOnceErrorCode =
   | 'ERR_JWT_ONCE_EXPIRED'
   | 'ERR_JWT_ONCE_REUSED'
   | 'ERR_JWT_ONCE_STORE'
-  | 'ERR_JWT_ONCE_CONFIG';
+  | 'ERR_JWT_ONCE_CONFIG'
+  | 'ERR_JWT_ONCE_DPOP'
+  | 'ERR_JWT_ONCE_DPOP_REUSED'
+  | 'ERR_JWT_ONCE_DPOP_NONCE';
 
 /**
  * Base class of every jwt-once error.
@@ -131,5 +134,42 @@ export class ConfigError extends JwtOnceError {
   static readonly code = 'ERR_JWT_ONCE_CONFIG' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super(ConfigError.code, 500, `jwt-once: ${message}`, options);
+  }
+}
+
+/**
+ * A DPoP proof (RFC 9449) failed a check of s4.3 (401): missing or several
+ * `DPoP` headers, wrong `typ`, an algorithm outside the allow-list, a bad
+ * signature, a private or malformed `jwk`, `htm`/`htu` not matching the
+ * request, `iat` outside the window, `ath` or `cnf.jkt` not matching the
+ * access token. Answered with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`.
+ */
+export class DpopProofError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_DPOP' as const;
+  constructor(message = 'The DPoP proof is invalid', options?: { cause?: unknown }) {
+    super(DpopProofError.code, 401, message, options);
+  }
+}
+
+/** The DPoP proof was already presented (401): the same key, `jti` and `htu` were claimed before. */
+export class ReusedDpopProofError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_DPOP_REUSED' as const;
+  constructor(message = 'The DPoP proof has already been used', options?: { cause?: unknown }) {
+    super(ReusedDpopProofError.code, 401, message, options);
+  }
+}
+
+/**
+ * The server requires a DPoP nonce and the proof carries none or a stale one
+ * (401, RFC 9449 s8): answered with `WWW-Authenticate: DPoP error="use_dpop_nonce"`
+ * and the fresh nonce in a `DPoP-Nonce` header.
+ */
+export class DpopNonceError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_DPOP_NONCE' as const;
+  /** The nonce the client must put in its next proof, sent as `DPoP-Nonce`. */
+  readonly nonce: string | undefined;
+  constructor(message = 'The DPoP proof must carry the server nonce', options?: { cause?: unknown; nonce?: string }) {
+    super(DpopNonceError.code, 401, message, options);
+    this.nonce = options?.nonce;
   }
 }

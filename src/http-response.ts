@@ -1,4 +1,4 @@
-import { JwtOnceError } from './errors.js';
+import { DpopNonceError, JwtOnceError } from './errors.js';
 
 /** A framework-neutral HTTP answer to a refused token. */
 export interface ErrorResponse {
@@ -40,6 +40,9 @@ function quotable(text: string): string {
  * `Retry-After`; and an `application/problem+json` body (RFC 9457) with the
  * error's `code`. A 5xx body carries a fixed `detail` per status, never the
  * error's message (which may name the store's host, port or path).
+ * A refused DPoP proof gets `WWW-Authenticate: DPoP
+ * error="invalid_dpop_proof"` (RFC 9449 s7.1), or `error="use_dpop_nonce"`
+ * and a `DPoP-Nonce` header when a server nonce is required (s8).
  *
  * @example
  * const { status, headers, body } = errorResponse(err);
@@ -48,7 +51,12 @@ function quotable(text: string): string {
 export function errorResponse(err: JwtOnceError): ErrorResponse {
   const status = err.status;
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (status === 400) {
+  if (err.code.startsWith('ERR_JWT_ONCE_DPOP')) {
+    // RFC 9449 s7.1 and s8: a refused DPoP proof is challenged with the DPoP scheme.
+    const error = err instanceof DpopNonceError ? 'use_dpop_nonce' : 'invalid_dpop_proof';
+    headers['www-authenticate'] = `DPoP error="${error}", error_description="${quotable(err.message)}"`;
+    if (err instanceof DpopNonceError && err.nonce !== undefined) headers['dpop-nonce'] = err.nonce;
+  } else if (status === 400) {
     headers['www-authenticate'] = `Bearer error="invalid_request", error_description="${quotable(err.message)}"`;
   } else if (status === 401) {
     headers['www-authenticate'] =

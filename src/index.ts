@@ -29,3 +29,5 @@ export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient, 
 export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite-store.js';
 export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/postgres-store.js';
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';
+export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
+export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';

@@ -44,6 +44,16 @@ export interface ClaimStore {
 
   /** Free timers and connections. Optional; called by `closeStores()` for stores jwt-once opened itself. */
   close?(): Promise<void> | void;
+
+  /**
+   * Optional, advisory read: whether a live claim of `key` exists at `now`.
+   * Reserves nothing and never replaces {@link claim}: the answer may be
+   * stale by the time it arrives. Used to tell "still unused" from "already
+   * used" without spending a token (scanner-safe magic links, `peekToken`).
+   * A store without it answers "unknown" there. Reject (or throw) when the
+   * store cannot answer.
+   */
+  isClaimed?(key: string, now: number): Promise<boolean> | boolean;
 }
 
 /** True when `value` looks like a {@link ClaimStore}. */

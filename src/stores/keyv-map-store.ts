@@ -46,4 +46,10 @@ export class KeyvMapStore implements ClaimStore {
     const storeKey = this.keyv._getKeyPrefix(key);
     if (expiresOf(this.map.get(storeKey)) === expiresAt) this.map.delete(storeKey);
   }
+
+  /** Advisory read (see {@link ClaimStore.isClaimed}): a live claim of `key` at `now`. Reserves nothing. */
+  isClaimed(key: string, now: number): boolean {
+    const existing = expiresOf(this.map.get(this.keyv._getKeyPrefix(key)));
+    return existing !== undefined && existing > now;
+  }
 }

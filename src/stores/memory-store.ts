@@ -112,4 +112,10 @@ export class MemoryStore implements ClaimStore {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
+
+  /** Advisory read (see {@link ClaimStore.isClaimed}): a live claim of `key` at `now`. Reserves nothing. */
+  isClaimed(key: string, now: number): boolean {
+    const existing = this.entries.get(key);
+    return existing !== undefined && existing > now;
+  }
 }

@@ -256,6 +256,20 @@ export class RedisClaimStore implements ClaimStore {
       }
     }
   }
+
+  /**
+   * Advisory read (see {@link ClaimStore.isClaimed}): whether the claim's key
+   * exists. Redis expires it by the lifetime the claim set, so `now` is not
+   * needed. Reserves nothing.
+   */
+  async isClaimed(key: string, _now?: number): Promise<boolean> {
+    try {
+      const client = await this.usable();
+      return (await client.exists(this.redisKey(key))) === 1;
+    } catch (cause) {
+      throw asStoreError('Redis could not read the claim', cause);
+    }
+  }
 }
 
 function asStoreError(what: string, cause: unknown): StoreError {

@@ -311,4 +311,27 @@ export class SqliteClaimStore implements ClaimStore {
     await this.queue;
     await (keyv.store as KeyvSqliteAdapter).disconnect?.();
   }
+
+  /**
+   * Advisory read (see {@link ClaimStore.isClaimed}): a live row of `key` at
+   * `now`. A row that is not Keyv JSON, or has no expiry, counts as claimed,
+   * as `claim` would refuse it. Reserves nothing.
+   */
+  async isClaimed(key: string, now: number): Promise<boolean> {
+    await this.prepared();
+    const rowKey = this.rowKey(key);
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await this.serial(() => this.query(`SELECT value FROM ${this.table} WHERE key = ?`, rowKey));
+    } catch (cause) {
+      throw storeError('The SQLite claim store could not be read', cause);
+    }
+    if (rows.length === 0) return false;
+    try {
+      const expires: unknown = (JSON.parse(String(rows[0]!.value)) as { expires?: unknown }).expires;
+      return typeof expires !== 'number' || expires > now;
+    } catch {
+      return true;
+    }
+  }
 }
