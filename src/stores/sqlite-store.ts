@@ -203,16 +203,14 @@ export class SqliteClaimStore implements ClaimStore {
     // (a @keyv/sqlite adapter whose file could not be opened never opens again).
     const fresh = this.givenTried;
     this.givenTried = true;
-    let adapter = this.given!;
+    let adapter: KeyvSqliteAdapter | undefined;
     try {
-      if (fresh) {
-        if (this.createDirectory && this.file !== undefined) ensureDirectoryOf(this.file);
-        adapter = freshAdapter(this.given!);
-      }
-      const options = { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned: fresh || this.ownsConnection };
-      this.conn = await SqliteConnection.open(adapter, options);
+      if (fresh && this.createDirectory && this.file !== undefined) ensureDirectoryOf(this.file);
+      adapter = fresh ? freshAdapter(this.given!) : this.given!;
+      const owned = fresh || this.ownsConnection;
+      this.conn = await SqliteConnection.open(adapter, { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned });
     } catch (cause) {
-      if (fresh || this.ownsConnection) await disconnectQuietly(adapter);
+      if (adapter !== undefined && (fresh || this.ownsConnection)) await disconnectQuietly(adapter);
       throw storeError('The SQLite claim store could not be opened', cause);
     }
     if (this.closed) throw closedError();
