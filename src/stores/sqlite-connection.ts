@@ -44,6 +44,30 @@ export function freshAdapter(like: KeyvSqliteAdapter): KeyvSqliteAdapter {
   return adapter;
 }
 
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** A SQLite failure as a StoreError (503) saying what failed; a lock past the busy timeout says so. */
+export function storeError(what: string, cause: unknown): StoreError {
+  if (cause instanceof StoreError) return cause;
+  const reason = isBusy(cause) ? `${what}: the database stayed locked past the busy timeout` : `${what}`;
+  return new StoreError(reason, { cause });
+}
+
+/** The refusal of a closed store: for good, it never opens again. */
+export function closedError(): StoreError {
+  return new StoreError('The SQLite claim store is closed');
+}
+
+/** Closes an adapter; a failure to close (one that never opened) is ignored. */
+export async function disconnectQuietly(adapter: KeyvSqliteAdapter): Promise<void> {
+  await Promise.resolve()
+    .then(() => adapter.disconnect?.())
+    .catch(() => undefined);
+}
+
 /** How to prepare a connection. */
 export interface SqliteConnectionOptions {
   /** The absolute path of the file, to watch; undefined for `:memory:`. */
@@ -100,9 +124,6 @@ export class SqliteConnection {
 
   /** Closes the adapter when the store opened it; one you passed is left to you. */
   async close(): Promise<void> {
-    if (!this.owned) return;
-    await Promise.resolve()
-      .then(() => this.adapter.disconnect?.())
-      .catch(() => undefined);
+    if (this.owned) await disconnectQuietly(this.adapter);
   }
 }

@@ -3,8 +3,18 @@ import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
 import { claimJson } from './claim-value.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
+import { takeBatch, writeBatch, type PendingClaim } from './sqlite-batch.js';
 import { checkNumber } from '../option-checks.js';
-import { freshAdapter, handleOpenFailure, isKeyvSqliteAdapter, SqliteConnection, type KeyvSqliteAdapter } from './sqlite-connection.js';
+import {
+  closedError,
+  disconnectQuietly,
+  freshAdapter,
+  handleOpenFailure,
+  isKeyvSqliteAdapter,
+  SqliteConnection,
+  storeError,
+  type KeyvSqliteAdapter,
+} from './sqlite-connection.js';
 import { ensureDirectoryOf, sqliteFilePath } from './sqlite-file.js';
 
 export { isKeyvSqliteAdapter } from './sqlite-connection.js';
@@ -37,35 +47,6 @@ export interface SqliteClaimStoreOptions {
    * @default false
    */
   createDirectory?: boolean;
-}
-
-interface PendingClaim {
-  key: string;
-  value: string;
-  now: number;
-  resolve(won: boolean): void;
-  reject(err: unknown): void;
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-}
-
-function storeError(what: string, cause: unknown): StoreError {
-  if (cause instanceof StoreError) return cause;
-  const reason = isBusy(cause) ? `${what}: the database stayed locked past the busy timeout` : `${what}`;
-  return new StoreError(reason, { cause });
-}
-
-function closedError(): StoreError {
-  return new StoreError('The SQLite claim store is closed');
-}
-
-async function disconnectQuietly(adapter: KeyvSqliteAdapter): Promise<void> {
-  await Promise.resolve()
-    .then(() => adapter.disconnect?.())
-    .catch(() => undefined);
 }
 
 /**
@@ -250,17 +231,7 @@ export class SqliteClaimStore implements ClaimStore {
   /** Writes the claims waiting now (distinct keys, up to maxBatchSize) in one transaction. */
   private async flush(): Promise<void> {
     this.flushQueued = false;
-    const batch: PendingClaim[] = [];
-    const keys = new Set<string>();
-    const rest: PendingClaim[] = [];
-    for (const item of this.pending) {
-      if (batch.length < this.maxBatchSize && !keys.has(item.key)) {
-        keys.add(item.key);
-        batch.push(item);
-      } else {
-        rest.push(item); // a repeated key waits for the next transaction, so it sees this one's row
-      }
-    }
+    const { batch, rest } = takeBatch(this.pending, this.maxBatchSize);
     this.pending = rest;
     this.scheduleFlush();
     if (batch.length === 0) return;
@@ -269,7 +240,7 @@ export class SqliteClaimStore implements ClaimStore {
     try {
       // Checks the file first: a replaced one is opened again before anything is written.
       const conn = await this.connection();
-      won = await this.write(conn, batch);
+      won = await writeBatch(conn, this.table, batch);
       if (!conn.onItsFile()) {
         // Committed to a file the path no longer names: no other process will see these claims.
         throw new StoreError('The SQLite file was deleted or replaced while the claims were written; it is opened again');
@@ -280,29 +251,6 @@ export class SqliteClaimStore implements ClaimStore {
       return;
     }
     for (const c of batch) c.resolve(won.has(c.key));
-  }
-
-  /** One transaction: the keys it won. */
-  private async write(conn: SqliteConnection, batch: PendingClaim[]): Promise<Set<unknown>> {
-    const t = this.table;
-    const rows = batch.map(() => '(?, ?, ?)').join(', ');
-    const params = batch.flatMap((c) => [c.key, c.value, c.now]);
-    // excluded.key finds this row's own `now`, so each claim judges expiry by its own clock.
-    const sql =
-      `WITH batch(k, v, n) AS (VALUES ${rows}) ` +
-      `INSERT INTO ${t}(key, value) SELECT k, v FROM batch WHERE true ` +
-      `ON CONFLICT(key) DO UPDATE SET value = excluded.value ` +
-      `WHERE json_valid(${t}.value) AND json_extract(${t}.value, '$.expires') <= (SELECT n FROM batch WHERE k = excluded.key) ` +
-      `RETURNING key`;
-    await conn.query('BEGIN IMMEDIATE');
-    try {
-      const returned = await conn.query(sql, ...params);
-      await conn.query('COMMIT');
-      return new Set(returned.map((r) => r.key));
-    } catch (err) {
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
   }
 
   /** Removes the claim of `key` made with this expiry and id (none: `''`); keeps any other. */
