@@ -168,7 +168,8 @@ describe('closed stores', () => {
       await expect(Promise.resolve(store.claim('k2', NOW + 60_000, NOW))).rejects.toThrow(/closed/);
       await expect((store as SqliteClaimStore).ready()).rejects.toBeInstanceOf(StoreError);
       expect(existsSync(`${file}-wal`)).toBe(false); // and it did not open the file again
-      expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
+      // No timer holding the process (earlier tests' timers may end meanwhile, hence "at most").
+      expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timersBefore);
 
       // A new store on the same URL is a new one, and the claim is still in the file.
       const again = openStore(url);
