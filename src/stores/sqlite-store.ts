@@ -74,7 +74,9 @@ export interface SqliteClaimStoreOptions {
  *   the files opened. Claims whose transaction raced the deletion are refused
  *   (503); the store then opens the path again, on a fresh connection, and
  *   goes on with whatever file is there now (an empty one if none): the claims
- *   of the deleted file are gone. See SECURITY.md.
+ *   of the deleted file are gone. See SECURITY.md. A store on your own Keyv
+ *   claims on a connection of its own from then on (closed by {@link close});
+ *   your Keyv's connection stays on the deleted file until you reopen it.
  * - **A file that cannot be opened** (a missing directory, no permission):
  *   each claim is a 503 and the next one tries again, so the store recovers
  *   without a restart once the path works. `createDirectory` makes the
