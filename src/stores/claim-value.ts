@@ -12,7 +12,7 @@
 /** The value a claim is kept as: the expiry alone when there is no id. */
 export function claimValue(expiresAt: number, id: string): number | string {
   // join makes one flat string; a template literal would keep a rope of three
-  // strings alive per claim (measured: 181 B per claim instead of 77 B).
+  // strings alive per claim (measured over 1,000,000 claims: about 100 B more each).
   return id === '' ? expiresAt : [expiresAt, id].join(':');
 }
 
