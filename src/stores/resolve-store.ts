@@ -136,7 +136,8 @@ async function openRedis(url: string, redacted: string): Promise<Keyv> {
  *
  * - `memory://`: a new {@link MemoryStore} (one process).
  * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
- *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`.
+ *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`;
+ *   missing directories are created (mode 0700).
  * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
  *   (a fleet), Keyv namespace `jwt-once`, no offline queue, 1 s command and connect timeouts.
  *
