@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { SqliteFileWatch } from './sqlite-file.js';
+import { SqliteFileWatch, type FileIdentity } from './sqlite-file.js';
 
 type Rows = Array<Record<string, unknown>>;
 
@@ -76,6 +76,11 @@ export interface SqliteConnectionOptions {
   table: string;
   /** Close the adapter when the connection is dropped or the store closed. */
   owned: boolean;
+  /**
+   * The file the path named when the adapter was made, if any: an adapter made
+   * earlier may have opened a file that was replaced since.
+   */
+  openedFile?: FileIdentity;
 }
 
 /**
@@ -109,7 +114,9 @@ export class SqliteConnection {
     );
     if (file === undefined) return new SqliteConnection(adapter, undefined, options.owned);
     const watch = SqliteFileWatch.record(file);
-    if (watch === undefined) throw new StoreError('The SQLite file was deleted while it was being opened');
+    const before = options.openedFile;
+    const replaced = before !== undefined && watch !== undefined && (watch.database.dev !== before.dev || watch.database.ino !== before.ino);
+    if (watch === undefined || replaced) throw new StoreError('The SQLite file was deleted or replaced while it was being opened');
     return new SqliteConnection(adapter, watch, options.owned);
   }
 

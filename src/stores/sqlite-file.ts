@@ -2,13 +2,20 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 /** Device and inode: what a path names, whatever its name. */
-interface Identity {
+export interface FileIdentity {
   dev: bigint;
   ino: bigint;
 }
+type Identity = FileIdentity;
 
-function identityOf(path: string): Identity | undefined {
-  const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+/** What `path` names now, or undefined when nothing is there (or it cannot be looked at: ENOTDIR, EACCES). */
+export function identityOf(path: string): Identity | undefined {
+  let stats;
+  try {
+    stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
   return stats === undefined ? undefined : { dev: stats.dev, ino: stats.ino };
 }
 
@@ -44,6 +51,11 @@ export class SqliteFileWatch {
       identities.push(identity);
     }
     return new SqliteFileWatch(paths, identities);
+  }
+
+  /** The identity recorded for the database file itself. */
+  get database(): FileIdentity {
+    return this.identities[0]!;
   }
 
   /** True while every watched path still names the file recorded at open. */

@@ -15,7 +15,7 @@ import {
   storeError,
   type KeyvSqliteAdapter,
 } from './sqlite-connection.js';
-import { ensureDirectoryOf, sqliteFilePath } from './sqlite-file.js';
+import { ensureDirectoryOf, identityOf, sqliteFilePath, type FileIdentity } from './sqlite-file.js';
 
 export { isKeyvSqliteAdapter } from './sqlite-connection.js';
 
@@ -107,6 +107,7 @@ export class SqliteClaimStore implements ClaimStore {
   /** The adapter of the Keyv given: the first connection, and the model of any reopened one. */
   private given: KeyvSqliteAdapter | undefined;
   private givenTried = false;
+  private givenFile: FileIdentity | undefined;
   private file: string | undefined;
   private table = 'keyv';
   private conn: SqliteConnection | undefined;
@@ -151,6 +152,8 @@ export class SqliteClaimStore implements ClaimStore {
     this.given = adapter;
     this.table = table;
     this.file = sqliteFilePath(adapter.opts.db ?? adapter.opts.uri?.replace(/^sqlite:\/\//, ''));
+    // What the adapter opened (or is opening) now: a file replaced before the first claim is noticed too.
+    this.givenFile = this.file === undefined ? undefined : identityOf(this.file);
   }
 
   /**
@@ -182,8 +185,18 @@ export class SqliteClaimStore implements ClaimStore {
       await current.close();
     }
     await this.attached();
-    // The given adapter first; once it failed or its file went, adapters of our own
-    // (a @keyv/sqlite adapter whose file could not be opened never opens again).
+    if (this.givenTried) return this.open();
+    // The given adapter first; when it cannot be used, at once one of our own.
+    return this.open().catch(() => this.open());
+  }
+
+  /**
+   * Opens the given adapter the first time, adapters of our own after it failed
+   * or its file went (a @keyv/sqlite adapter whose file could not be opened
+   * never opens again).
+   */
+  private async open(): Promise<SqliteConnection> {
+    if (this.closed) throw closedError();
     const fresh = this.givenTried;
     this.givenTried = true;
     let adapter: KeyvSqliteAdapter | undefined;
@@ -191,7 +204,8 @@ export class SqliteClaimStore implements ClaimStore {
       if (fresh && this.createDirectory && this.file !== undefined) ensureDirectoryOf(this.file);
       adapter = fresh ? freshAdapter(this.given!) : this.given!;
       const owned = fresh || this.ownsConnection;
-      this.conn = await SqliteConnection.open(adapter, { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned });
+      const openedFile = fresh ? undefined : this.givenFile;
+      this.conn = await SqliteConnection.open(adapter, { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned, openedFile });
     } catch (cause) {
       if (adapter !== undefined && (fresh || this.ownsConnection)) await disconnectQuietly(adapter);
       throw storeError('The SQLite claim store could not be opened', cause);

@@ -76,6 +76,16 @@ describe('SQLite: the file deleted while the store runs', () => {
     await store.close();
   });
 
+  it('a file replaced before the first claim (your Keyv had opened the old one) is noticed too, and refuses nothing', async () => {
+    expect(await keyv.get('warm-up')).toBeUndefined(); // your adapter has the file open
+    const store = new SqliteClaimStore(keyv, { purgeInterval: 0 });
+    deleteDatabase(file);
+    expect(await readFresh(file, 'k')).toBeUndefined(); // another process makes the file again
+    expect(await store.claim('k', LIVE, NOW, 'a')).toBe(true);
+    expect(await readFresh(file, 'k')).toBe(`${LIVE}:a`);
+    await store.close();
+  });
+
   it('a deletion racing the transaction: that batch is refused (503), nothing passes, the next claim uses the new file', async () => {
     const store = new SqliteClaimStore(keyv, { purgeInterval: 0, busyTimeout: 10_000 });
     await store.ready();
