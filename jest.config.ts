@@ -10,6 +10,8 @@ const config: Config = {
   // Sources import with ESM-style '.js' extensions; map them back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30_000,
+  // Store suites fail on any unhandled promise rejection.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/unhandled-in-stores.ts'],
 };
 
 export default config;

@@ -42,7 +42,12 @@ export interface ClaimStore {
    */
   release(key: string, expiresAt: number, id?: string): Promise<void> | void;
 
-  /** Free timers and connections. Optional; called by `closeStores()` for stores jwt-once opened itself. */
+  /**
+   * Free timers and connections. Optional; called by `closeStores()` for
+   * stores jwt-once opened itself. A closed store must refuse every later
+   * claim (throw or reject, a 503) and never answer `true`: requests still
+   * draining after shutdown must not find an empty store.
+   */
   close?(): Promise<void> | void;
 
   /**

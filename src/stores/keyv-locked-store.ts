@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
 import { StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
+import { claimValue, expiryOfValue } from './claim-value.js';
 
 /**
  * Claims through any Keyv adapter with `get` then `set`, made atomic only
@@ -47,26 +48,26 @@ export class KeyvLockedStore implements ClaimStore {
     return result;
   }
 
-  claim(key: string, expiresAt: number, now: number): Promise<boolean> {
+  claim(key: string, expiresAt: number, now: number, id = ''): Promise<boolean> {
     return this.locked(key, () =>
       this.checked(async () => {
         const existing = (await this.keyv.get(key, { raw: true })) as { value?: unknown; expires?: unknown } | undefined;
         if (existing !== undefined && existing !== null) {
-          const until = typeof existing.value === 'number' ? existing.value : Number.POSITIVE_INFINITY;
-          if (until > now) return false;
+          if (expiryOfValue(existing.value) > now) return false;
         }
-        const ok = await this.keyv.set(key, expiresAt, Math.max(1, expiresAt - now));
+        const ok = await this.keyv.set(key, claimValue(expiresAt, id), Math.max(1, expiresAt - now));
         if (ok !== true) throw new StoreError('The Keyv store did not record the claim');
         return true;
       }),
     );
   }
 
-  release(key: string, expiresAt: number): Promise<void> {
+  /** Removes the claim of `key` made with this expiry and id (none: `''`); keeps any other. */
+  release(key: string, expiresAt: number, id = ''): Promise<void> {
     return this.locked(key, () =>
       this.checked(async () => {
         const existing = (await this.keyv.get(key, { raw: true })) as { value?: unknown } | undefined;
-        if (existing?.value === expiresAt) await this.keyv.delete(key);
+        if (existing?.value === claimValue(expiresAt, id)) await this.keyv.delete(key);
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { StoreError } from '../errors.js';
 import { checkNumber } from '../option-checks.js';
 import type { ClaimStore } from './claim-store.js';
+import { claimValue, expiryOfValue } from './claim-value.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -37,10 +38,12 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements ClaimStore {
   readonly maxEntries: number;
   readonly sweepInterval: number;
-  private readonly entries = new Map<string, number>();
+  /** Per key: the expiry, or `"<expiresAt>:<id>"` when the claim has an id (one flat string, the least heap). */
+  private readonly entries = new Map<string, number | string>();
   private readonly clock: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastFullSweep = 0;
+  private closed = false;
   /** The latest `now` a claim was made at: the background sweep never runs ahead of it. */
   private latestClaimAt = Number.NEGATIVE_INFINITY;
 
@@ -56,11 +59,13 @@ export class MemoryStore implements ClaimStore {
     return this.entries.size;
   }
 
-  claim(key: string, expiresAt: number, now: number): boolean {
+  /** @throws {StoreError} once {@link close}d, or when full. */
+  claim(key: string, expiresAt: number, now: number, id = ''): boolean {
+    if (this.closed) throw new StoreError('The memory store is closed; refusing rather than forgetting its claims');
     const entries = this.entries;
     if (now > this.latestClaimAt) this.latestClaimAt = now;
     const existing = entries.get(key);
-    if (existing !== undefined && existing > now) return false;
+    if (existing !== undefined && (typeof existing === 'number' ? existing : expiryOfValue(existing)) > now) return false;
     if (existing === undefined && entries.size >= this.maxEntries) {
       // Full: reclaim expired entries at most once a second, then fail closed.
       if (now - this.lastFullSweep >= 1000) {
@@ -71,13 +76,14 @@ export class MemoryStore implements ClaimStore {
         throw new StoreError(`Memory store is full (maxEntries ${this.maxEntries}); refusing rather than evicting a live claim`);
       }
     }
-    entries.set(key, expiresAt);
+    entries.set(key, claimValue(expiresAt, id));
     if (this.timer === undefined) this.startSweeping();
     return true;
   }
 
-  release(key: string, expiresAt: number): void {
-    if (this.entries.get(key) === expiresAt) this.entries.delete(key);
+  /** Removes the claim of `key` made with this expiry and id (none: `''`); keeps any other. */
+  release(key: string, expiresAt: number, id = ''): void {
+    if (this.entries.get(key) === claimValue(expiresAt, id)) this.entries.delete(key);
   }
 
   /**
@@ -87,8 +93,8 @@ export class MemoryStore implements ClaimStore {
    */
   sweep(now: number = this.clock()): number {
     let removed = 0;
-    for (const [key, expiresAt] of this.entries) {
-      if (expiresAt <= now) {
+    for (const [key, value] of this.entries) {
+      if ((typeof value === 'number' ? value : expiryOfValue(value)) <= now) {
         this.entries.delete(key);
         removed++;
       }
@@ -97,8 +103,14 @@ export class MemoryStore implements ClaimStore {
     return removed;
   }
 
-  /** Stop the sweep timer and forget every claim. */
+  /**
+   * Stop the sweep timer, free the claims, and refuse every later claim with
+   * a {@link StoreError} (503): a closed store never answers "unused", so
+   * requests still draining after shutdown cannot replay a token. There is no
+   * reopening; make a new store.
+   */
   close(): void {
+    this.closed = true;
     this.stopSweeping();
     this.entries.clear();
   }
@@ -116,6 +128,6 @@ export class MemoryStore implements ClaimStore {
   /** Advisory read (see {@link ClaimStore.isClaimed}): a live claim of `key` at `now`. Reserves nothing. */
   isClaimed(key: string, now: number): boolean {
     const existing = this.entries.get(key);
-    return existing !== undefined && existing > now;
+    return existing !== undefined && expiryOfValue(existing) > now;
   }
 }

@@ -9,6 +9,8 @@ import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
 import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
 import { openPostgresStore } from './postgres-url.js';
+import { handleOpenFailure, type KeyvSqliteAdapter } from './sqlite-connection.js';
+import { ensureDirectoryOf } from './sqlite-file.js';
 import type Keyv from 'keyv';
 
 /**
@@ -97,11 +99,22 @@ async function loadKeyv(): Promise<KeyvConstructor> {
 
 async function openSqlite(url: string, path: string): Promise<Keyv> {
   const module = await loadPeer('@keyv/sqlite', url);
-  const KeyvSqlite = defaultExport<new (options: object) => unknown>(module, 'KeyvSqlite');
+  const KeyvSqlite = defaultExport<new (options: object) => KeyvSqliteAdapter>(module, 'KeyvSqlite');
   const Keyv = await loadKeyv();
   const file = path === ':memory:' ? path : resolvePath(path);
-  const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 }), { namespace: 'jwt-once' });
-  keyv.on('error', () => undefined); // failures surface as rejected claims
+  // A missing directory is made (0700); one that cannot be is reported by the claim, which tries again.
+  if (file !== ':memory:') {
+    try {
+      ensureDirectoryOf(file);
+    } catch {
+      // the open below fails and says so; the store opens the file again on the next claim
+    }
+  }
+  const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
+  adapter.on?.('error', () => undefined); // failures surface as rejected claims
+  handleOpenFailure(adapter); // never an unhandled rejection, even for a moment
+  const keyv = new Keyv(adapter, { namespace: 'jwt-once' });
+  keyv.on('error', () => undefined);
   return keyv;
 }
 
@@ -148,7 +161,8 @@ function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
  *
  * - `memory://`: a new {@link MemoryStore} (one process).
  * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
- *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`.
+ *   {@link SqliteClaimStore} (every process on the machine), Keyv namespace `jwt-once`;
+ *   missing directories are created (mode 0700).
  * - `postgres://[user[:pass]@]host[:port]/db[?table=&schema=]`, `postgresql://...`:
  *   a {@link PostgresClaimStore} (a fleet, durable), Keyv namespace `jwt-once`, a pool of its own.
  * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
@@ -174,7 +188,7 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
   } else if (scheme === 'sqlite') {
     const path = url.slice('sqlite://'.length).split('?')[0]!;
     if (path === '') throw new ConfigError('a sqlite:// store URL needs a file path, e.g. sqlite://var/jwt-once.db');
-    store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), {}, true);
+    store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), { createDirectory: true }, true);
   } else if (scheme === 'redis' || scheme === 'rediss') {
     const redacted = describeUrl(url);
     let parsed: URL;
@@ -197,19 +211,29 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
 }
 
 /**
- * Closes every store jwt-once opened itself from a URL (connections, timers)
- * and forgets them, so a later claim with the same URL opens it again. Stores
- * and Keyv instances you passed are left to you. Call it on shutdown and in
- * test teardown.
+ * Closes every store jwt-once opened itself from a URL (connections, timers).
+ * A closed store refuses every claim with a `StoreError` (503) and never
+ * opens again, so requests still draining after `server.close()` (keep-alive
+ * connections) cannot replay a token; claimers made before keep that closed
+ * store. Stores and Keyv instances you passed are left to you. Calling it
+ * again closes what was opened since; nothing stays open.
+ *
+ * - `memory://` stays closed for the rest of the process: opened again it
+ *   would start empty and accept every token already used.
+ * - `sqlite://` and `redis://` URLs are forgotten: a claimer made later opens
+ *   them again (their claims are in the file or the server).
+ *
+ * Shutdown order: stop accepting (`server.close()`), wait for the requests in
+ * flight, then `closeStores()`.
  *
  * @example
  * import { closeStores } from 'jwt-once';
- * process.on('SIGTERM', async () => { server.close(); await closeStores(); });
+ * process.on('SIGTERM', () => server.close(() => void closeStores()));
  */
 export async function closeStores(): Promise<void> {
-  const stores = [...urlStores.values()];
-  urlStores.clear();
-  await Promise.allSettled(stores.map(async (store) => store.close?.()));
+  const stores = [...urlStores.entries()];
+  for (const [url, store] of stores) if (!(store instanceof MemoryStore)) urlStores.delete(url);
+  await Promise.allSettled(stores.map(async ([, store]) => store.close?.()));
 }
 
 /**

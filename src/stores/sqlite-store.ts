@@ -1,24 +1,25 @@
 import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
+import { claimJson } from './claim-value.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
+import { takeBatch, writeBatch, type PendingClaim } from './sqlite-batch.js';
 import { checkNumber } from '../option-checks.js';
-import { keyvValue } from './redis-store.js';
+import {
+  closedError,
+  disconnectQuietly,
+  freshAdapter,
+  handleOpenFailure,
+  isKeyvSqliteAdapter,
+  SqliteConnection,
+  storeError,
+  type KeyvSqliteAdapter,
+} from './sqlite-connection.js';
+import { ensureDirectoryOf, identityOf, sqliteFilePath, type FileIdentity } from './sqlite-file.js';
 
-/** The part of a `@keyv/sqlite` adapter this store uses: its one connection. */
-interface KeyvSqliteAdapter {
-  query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>>;
-  opts: { dialect?: string; table?: string };
-  disconnect?(): Promise<void>;
-}
+export { isKeyvSqliteAdapter } from './sqlite-connection.js';
 
 type KeyvWithPrefix = Keyv & { _getKeyPrefix(key: string): string };
-
-/** True when `adapter` is a `@keyv/sqlite` adapter. Checked by shape: the package is not loaded. */
-export function isKeyvSqliteAdapter(adapter: unknown): boolean {
-  const a = adapter as Partial<KeyvSqliteAdapter> | null | undefined;
-  return typeof a === 'object' && a !== null && typeof a.query === 'function' && a.opts?.dialect === 'sqlite';
-}
 
 /** Options of {@link SqliteClaimStore}. */
 export interface SqliteClaimStoreOptions {
@@ -39,25 +40,13 @@ export interface SqliteClaimStoreOptions {
   purgeBatchSize?: number;
   /** Most claims written in one transaction. @default 256 */
   maxBatchSize?: number;
-}
-
-interface PendingClaim {
-  key: string;
-  value: string;
-  now: number;
-  resolve(won: boolean): void;
-  reject(err: unknown): void;
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-}
-
-function storeError(what: string, cause: unknown): StoreError {
-  if (cause instanceof StoreError) return cause;
-  const reason = isBusy(cause) ? `${what}: the database stayed locked past the busy timeout` : `${what}`;
-  return new StoreError(reason, { cause });
+  /**
+   * Create the missing directories above the file (mode 0700) before opening
+   * it again. `sqlite://` URL stores do; a store on your own Keyv does not by
+   * default, and opens the file again once the directory exists.
+   * @default false
+   */
+  createDirectory?: boolean;
 }
 
 /**
@@ -80,6 +69,21 @@ function storeError(what: string, cause: unknown): StoreError {
  * - **Purge:** expired rows are deleted in the background in batches, through
  *   an index on the expiry (`<table>_jwt_once_expires`). Any row of the table
  *   whose Keyv expiry has passed goes: Keyv itself treats such rows as absent.
+ * - **A deleted or replaced file** (`.db`, `-wal` or `-shm`): before and after
+ *   every batch the paths are `stat`ed and compared, by device and inode, with
+ *   the files opened. Claims whose transaction raced the deletion are refused
+ *   (503); the store then opens the path again, on a fresh connection, and
+ *   goes on with whatever file is there now (an empty one if none): the claims
+ *   of the deleted file are gone. See SECURITY.md. A store on your own Keyv
+ *   claims on a connection of its own from then on (closed by {@link close});
+ *   your Keyv's connection stays on the deleted file until you reopen it.
+ * - **A file that cannot be opened** (a missing directory, no permission):
+ *   each claim is a 503 and the next one tries again, so the store recovers
+ *   without a restart once the path works. `createDirectory` makes the
+ *   missing directories (mode 0700).
+ * - **Per-claim id:** a claim's Keyv value is `"<expiresAt>:<id>"` (the expiry
+ *   alone for a claim without one), so `keyv.get(key)` still reads it and a
+ *   release removes only the claim made with that id.
  *
  * Rows whose value is not Keyv JSON, or that have no expiry, count as live:
  * they are never overwritten.
@@ -97,11 +101,16 @@ export class SqliteClaimStore implements ClaimStore {
   readonly purgeInterval: number;
   readonly purgeBatchSize: number;
   readonly maxBatchSize: number;
+  readonly createDirectory: boolean;
   private readonly opening: Promise<Keyv>;
   private keyv: KeyvWithPrefix | undefined;
-  private adapter: KeyvSqliteAdapter | undefined;
+  /** The adapter of the Keyv given: the first connection, and the model of any reopened one. */
+  private given: KeyvSqliteAdapter | undefined;
+  private givenTried = false;
+  private givenFile: FileIdentity | undefined;
+  private file: string | undefined;
   private table = 'keyv';
-  private setup: Promise<void> | undefined;
+  private conn: SqliteConnection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private pending: PendingClaim[] = [];
   private flushQueued = false;
@@ -117,12 +126,14 @@ export class SqliteClaimStore implements ClaimStore {
    * @throws {ConfigError} when `keyv` is not backed by `@keyv/sqlite`, or options are wrong.
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: SqliteClaimStoreOptions = {}, owned = false) {
-    const { busyTimeout, purgeInterval, purgeBatchSize, maxBatchSize } = options;
+    const { busyTimeout, purgeInterval, purgeBatchSize, maxBatchSize, createDirectory = false } = options;
     const ms = { min: 0, integer: true, unit: 'ms' };
     this.busyTimeout = checkNumber('SqliteClaimStore busyTimeout', busyTimeout, 5000, ms);
     this.purgeInterval = checkNumber('SqliteClaimStore purgeInterval', purgeInterval, 60_000, ms);
     this.purgeBatchSize = checkNumber('SqliteClaimStore purgeBatchSize', purgeBatchSize, 1000, { min: 1, integer: true });
     this.maxBatchSize = checkNumber('SqliteClaimStore maxBatchSize', maxBatchSize, 256, { min: 1, integer: true });
+    if (typeof createDirectory !== 'boolean') throw new ConfigError('SqliteClaimStore createDirectory must be true or false');
+    this.createDirectory = createDirectory;
     this.ownsConnection = owned;
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
@@ -132,12 +143,17 @@ export class SqliteClaimStore implements ClaimStore {
       throw new ConfigError('SqliteClaimStore needs a Keyv whose adapter is @keyv/sqlite');
     }
     refuseCompression(keyv, 'SqliteClaimStore');
-    this.keyv = keyv as KeyvWithPrefix;
-    this.adapter = keyv.store as KeyvSqliteAdapter;
+    const adapter = keyv.store as KeyvSqliteAdapter;
     // @keyv/sqlite strips the table name to [A-Za-z0-9_]; keep that guarantee here too.
-    const table = String(this.adapter.opts.table ?? 'keyv');
+    const table = String(adapter.opts.table ?? 'keyv');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ConfigError('SqliteClaimStore: unexpected Keyv table name');
+    handleOpenFailure(adapter);
+    this.keyv = keyv as KeyvWithPrefix;
+    this.given = adapter;
     this.table = table;
+    this.file = sqliteFilePath(adapter.opts.db ?? adapter.opts.uri?.replace(/^sqlite:\/\//, ''));
+    // What the adapter opened (or is opening) now: a file replaced before the first claim is noticed too.
+    this.givenFile = this.file === undefined ? undefined : identityOf(this.file);
   }
 
   /**
@@ -146,7 +162,7 @@ export class SqliteClaimStore implements ClaimStore {
    * does the same. Await it at start-up to fail fast.
    */
   async ready(): Promise<void> {
-    await this.prepared();
+    await this.serial(() => this.connection());
   }
 
   /** Runs `task` after every statement queued before it: one statement at a time on this connection. */
@@ -156,48 +172,68 @@ export class SqliteClaimStore implements ClaimStore {
     return run;
   }
 
-  private query(sql: string, ...params: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return this.adapter!.query(sql, ...params);
+  /**
+   * The open connection, opened first when there is none or when its file was
+   * deleted or replaced. Call it only inside a {@link serial} task.
+   */
+  private async connection(): Promise<SqliteConnection> {
+    if (this.closed) throw closedError();
+    const current = this.conn;
+    if (current !== undefined) {
+      if (current.onItsFile()) return current;
+      this.conn = undefined; // the path names another file now: open that one
+      await current.close();
+    }
+    await this.attached();
+    if (this.givenTried) return this.open();
+    // The given adapter first; when it cannot be used, at once one of our own.
+    return this.open().catch(() => this.open());
   }
 
-  private prepared(): Promise<void> {
-    this.setup ??= (async () => {
-      await this.opening;
-      await this.serial(async () => {
-        const t = this.table;
-        await this.query(`PRAGMA busy_timeout = ${this.busyTimeout}`);
-        const [mode] = await this.query('PRAGMA journal_mode = WAL');
-        const journal = String(Object.values(mode ?? {})[0] ?? '').toLowerCase();
-        if (journal !== 'wal' && journal !== 'memory') {
-          throw new StoreError(`SQLite refused WAL journal mode (got ${journal || 'nothing'})`);
-        }
-        await this.query('PRAGMA synchronous = NORMAL');
-        await this.query(
-          `CREATE INDEX IF NOT EXISTS ${t}_jwt_once_expires ON ${t}(json_extract(value, '$.expires')) WHERE json_valid(value)`,
-        );
-      });
-      this.startPurging();
-    })().catch((cause: unknown) => {
-      this.setup = undefined; // try again on the next call
+  /**
+   * Opens the given adapter the first time, adapters of our own after it failed
+   * or its file went (a @keyv/sqlite adapter whose file could not be opened
+   * never opens again).
+   */
+  private async open(): Promise<SqliteConnection> {
+    if (this.closed) throw closedError();
+    const fresh = this.givenTried;
+    this.givenTried = true;
+    let adapter: KeyvSqliteAdapter | undefined;
+    try {
+      if (fresh && this.createDirectory && this.file !== undefined) ensureDirectoryOf(this.file);
+      adapter = fresh ? freshAdapter(this.given!) : this.given!;
+      const owned = fresh || this.ownsConnection;
+      const openedFile = fresh ? undefined : this.givenFile;
+      this.conn = await SqliteConnection.open(adapter, { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned, openedFile });
+    } catch (cause) {
+      if (adapter !== undefined && (fresh || this.ownsConnection)) await disconnectQuietly(adapter);
       throw storeError('The SQLite claim store could not be opened', cause);
-    });
-    return this.setup;
+    }
+    if (this.closed) throw closedError();
+    this.startPurging();
+    return this.conn;
   }
 
-  /** The row key a claim of `key` lives under (Keyv's namespace prefix). */
-  rowKey(key: string): string {
-    if (this.keyv === undefined) throw new StoreError('The SQLite claim store is not open yet');
-    return this.keyv._getKeyPrefix(key);
+  /** Waits for the Keyv (URL stores load `@keyv/sqlite` first). */
+  private async attached(): Promise<KeyvWithPrefix> {
+    try {
+      await this.opening;
+    } catch (cause) {
+      throw storeError('The SQLite claim store could not be opened', cause);
+    }
+    return this.keyv!;
   }
 
-  async claim(key: string, expiresAt: number, now: number): Promise<boolean> {
+  async claim(key: string, expiresAt: number, now: number, id = ''): Promise<boolean> {
     if (!Number.isSafeInteger(expiresAt) || !Number.isFinite(now)) {
       throw new StoreError('The claim expiry must be an integer of epoch ms');
     }
-    if (this.closed) throw new StoreError('The SQLite claim store is closed');
-    await this.prepared();
+    if (this.closed) throw closedError();
+    const keyv = await this.attached();
+    if (this.closed) throw closedError();
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ key: this.rowKey(key), value: keyvValue(expiresAt), now, resolve, reject });
+      this.pending.push({ key: keyv._getKeyPrefix(key), value: claimJson(expiresAt, id), now, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -211,41 +247,19 @@ export class SqliteClaimStore implements ClaimStore {
   /** Writes the claims waiting now (distinct keys, up to maxBatchSize) in one transaction. */
   private async flush(): Promise<void> {
     this.flushQueued = false;
-    const batch: PendingClaim[] = [];
-    const keys = new Set<string>();
-    const rest: PendingClaim[] = [];
-    for (const item of this.pending) {
-      if (batch.length < this.maxBatchSize && !keys.has(item.key)) {
-        keys.add(item.key);
-        batch.push(item);
-      } else {
-        rest.push(item); // a repeated key waits for the next transaction, so it sees this one's row
-      }
-    }
+    const { batch, rest } = takeBatch(this.pending, this.maxBatchSize);
     this.pending = rest;
     this.scheduleFlush();
     if (batch.length === 0) return;
 
-    const t = this.table;
-    const rows = batch.map(() => '(?, ?, ?)').join(', ');
-    const params = batch.flatMap((c) => [c.key, c.value, c.now]);
-    // excluded.key finds this row's own `now`, so each claim judges expiry by its own clock.
-    const sql =
-      `WITH batch(k, v, n) AS (VALUES ${rows}) ` +
-      `INSERT INTO ${t}(key, value) SELECT k, v FROM batch WHERE true ` +
-      `ON CONFLICT(key) DO UPDATE SET value = excluded.value ` +
-      `WHERE json_valid(${t}.value) AND json_extract(${t}.value, '$.expires') <= (SELECT n FROM batch WHERE k = excluded.key) ` +
-      `RETURNING key`;
     let won: Set<unknown>;
     try {
-      await this.query('BEGIN IMMEDIATE');
-      try {
-        const returned = await this.query(sql, ...params);
-        await this.query('COMMIT');
-        won = new Set(returned.map((r) => r.key));
-      } catch (err) {
-        await this.query('ROLLBACK').catch(() => undefined);
-        throw err;
+      // Checks the file first: a replaced one is opened again before anything is written.
+      const conn = await this.connection();
+      won = await writeBatch(conn, this.table, batch);
+      if (!conn.onItsFile()) {
+        // Committed to a file the path no longer names: no other process will see these claims.
+        throw new StoreError('The SQLite file was deleted or replaced while the claims were written; it is opened again');
       }
     } catch (cause) {
       const err = storeError('The SQLite claim store could not record the claim', cause);
@@ -255,11 +269,12 @@ export class SqliteClaimStore implements ClaimStore {
     for (const c of batch) c.resolve(won.has(c.key));
   }
 
-  async release(key: string, expiresAt: number): Promise<void> {
-    await this.prepared();
-    const rowKey = this.rowKey(key);
+  /** Removes the claim of `key` made with this expiry and id (none: `''`); keeps any other. */
+  async release(key: string, expiresAt: number, id = ''): Promise<void> {
+    const rowKey = (await this.attached())._getKeyPrefix(key);
+    const value = claimJson(expiresAt, id);
     try {
-      await this.serial(() => this.query(`DELETE FROM ${this.table} WHERE key = ? AND value = ?`, rowKey, keyvValue(expiresAt)));
+      await this.serial(async () => (await this.connection()).query(`DELETE FROM ${this.table} WHERE key = ? AND value = ?`, rowKey, value));
     } catch (cause) {
       throw storeError('The SQLite claim store could not release the claim', cause);
     }
@@ -272,14 +287,13 @@ export class SqliteClaimStore implements ClaimStore {
    * @returns how many rows were deleted.
    */
   async purge(now: number = Date.now()): Promise<number> {
-    await this.prepared();
     const t = this.table;
     const sql =
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} ` +
       `WHERE json_valid(value) AND json_extract(value, '$.expires') <= ? LIMIT ${this.purgeBatchSize}) RETURNING 1`;
     let removed = 0;
     for (;;) {
-      const rows = await this.serial(() => this.query(sql, now));
+      const rows = await this.serial(async () => (await this.connection()).query(sql, now));
       removed += rows.length;
       if (rows.length < this.purgeBatchSize || this.closed) return removed;
     }
@@ -294,22 +308,30 @@ export class SqliteClaimStore implements ClaimStore {
   }
 
   /**
-   * Stops the purge timer, and closes the connection when jwt-once opened it
-   * from a URL; a store built on your own Keyv leaves the connection to you.
+   * Refuses every later claim with a {@link StoreError} (503), for good: a
+   * closed store never opens its file again (make a new store for that).
+   * Claims still waiting are refused too. Stops the purge timer, and closes
+   * the connection when jwt-once opened it (URL stores, and connections it
+   * opened again after a failure or a replaced file); a store built on your
+   * own Keyv leaves that Keyv's connection to you.
    */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    if (!this.ownsConnection) return;
-    let keyv: Keyv;
-    try {
-      keyv = await this.opening;
-    } catch {
-      return;
-    }
-    await this.queue;
-    await (keyv.store as KeyvSqliteAdapter).disconnect?.();
+    const waiting = this.pending;
+    this.pending = [];
+    for (const c of waiting) c.reject(closedError());
+    await this.serial(async () => {
+      const conn = this.conn;
+      this.conn = undefined;
+      if (conn !== undefined) return conn.close();
+      if (!this.ownsConnection || this.givenTried) return undefined;
+      // Opened from a URL, never used: close the adapter made for it.
+      const keyv = await this.opening.catch(() => undefined);
+      if (keyv !== undefined) await disconnectQuietly(keyv.store as KeyvSqliteAdapter);
+      return undefined;
+    }).catch(() => undefined);
   }
 
   /**
@@ -318,11 +340,11 @@ export class SqliteClaimStore implements ClaimStore {
    * as `claim` would refuse it. Reserves nothing.
    */
   async isClaimed(key: string, now: number): Promise<boolean> {
-    await this.prepared();
-    const rowKey = this.rowKey(key);
+    if (this.closed) throw closedError();
+    const rowKey = (await this.attached())._getKeyPrefix(key);
     let rows: Array<Record<string, unknown>>;
     try {
-      rows = await this.serial(() => this.query(`SELECT value FROM ${this.table} WHERE key = ?`, rowKey));
+      rows = await this.serial(async () => (await this.connection()).query(`SELECT value FROM ${this.table} WHERE key = ?`, rowKey));
     } catch (cause) {
       throw storeError('The SQLite claim store could not be read', cause);
     }

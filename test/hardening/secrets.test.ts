@@ -202,7 +202,7 @@ describe('secrets hygiene: HTTP responses', () => {
 describe('secrets hygiene: what the stores hold', () => {
   const KEY_SHAPE = /^(?:\d+:[^]*?:)?(?:sha256:[A-Za-z0-9_-]{43}|jti:\d+:[^]*)$/;
 
-  it('a MemoryStore holds only hashes or (iss, jti) keys and expiry times', async () => {
+  it('a MemoryStore holds only hashes or (iss, jti) keys, expiry times and per-claim ids', async () => {
     const store = new MemoryStore();
     const claim = createClaimer(options({ issuer: undefined, store }));
     const tokens = [signed({}), signed({ jti: 'a-1', iss: 'https://id.example' }), signed({ jti: 'b-2' }), signed({ sub: 'x' })];
@@ -213,8 +213,9 @@ describe('secrets hygiene: what the stores hold', () => {
     const needles = needlesFor(tokens);
     for (const [key, value] of entries) {
       expect(key).toMatch(KEY_SHAPE);
-      expect(typeof value).toBe('number');
-      expect(leaks(key, needles)).toEqual([]);
+      // The expiry and the per-claim id (72 random bits per process, then a counter): nothing from the token.
+      expect(value).toMatch(/^\d+:[A-Za-z0-9_-]{12}[0-9a-z]+$/);
+      expect(leaks(`${key}\n${String(value)}`, needles)).toEqual([]);
     }
     expect(entries.map(([k]) => k)).toEqual(
       expect.arrayContaining(['jti:18:https://id.example:a-1', 'jti:0::b-2', expect.stringMatching(/^4:\/pay:sha256:/)]),

@@ -7,7 +7,7 @@ import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { KeyvMapStore, MemoryStore, PostgresClaimStore, RedisClaimStore, resolveStore, SqliteClaimStore } from '../../src/index.js';
+import { KeyvLockedStore, KeyvMapStore, MemoryStore, PostgresClaimStore, RedisClaimStore, resolveStore, SqliteClaimStore } from '../../src/index.js';
 import { claimStoreContract } from './contract.js';
 import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
@@ -25,6 +25,13 @@ describe('contract: new Keyv() (Map)', () => {
     const store = resolveStore(keyv);
     expect(store).toBeInstanceOf(KeyvMapStore);
     return { store, injectedClock: true, keyv };
+  });
+});
+
+describe('contract: KeyvLockedStore (get then set under a per-process lock)', () => {
+  claimStoreContract(() => {
+    const keyv = new Keyv();
+    return { store: new KeyvLockedStore(keyv), injectedClock: true, keyv };
   });
 });
 

@@ -51,6 +51,10 @@ export function claimStoreContract(open: () => Promise<ContractSubject> | Contra
     expect(await subject.store.claim(k, expiresAt, Date.now())).toBe(true);
     // The claim's expiry, alone or followed by ':<per-claim id>'.
     expect(String(await subject.keyv.get(k)).split(':')[0]).toBe(String(expiresAt));
+    // With a per-claim id the value still starts with the expiry.
+    const withId = key();
+    expect(await subject.store.claim(withId, expiresAt, Date.now(), 'id-1')).toBe(true);
+    expect(String(await subject.keyv.get(withId))).toMatch(new RegExp(`^${expiresAt}\\b`));
   });
 
   it('lets an expired claim be claimed again', async () => {
@@ -79,6 +83,27 @@ export function claimStoreContract(open: () => Promise<ContractSubject> | Contra
     expect(await subject.store.claim(k, n + 70_000, n)).toBe(true);
     expect(await subject.store.claim(k, n + 70_000, n)).toBe(false);
     await subject.store.release(`${k}:absent`, n + 1); // releasing nothing is not an error
+  });
+
+  it('a release with another id (a late release of an earlier claim) keeps the newer claim of the same key', async () => {
+    const k = key();
+    const n = now();
+    const expiresAt = n + 60_000; // the same token: the same expiry every time
+    expect(await subject.store.claim(k, expiresAt, n, 'first')).toBe(true);
+    await subject.store.release(k, expiresAt, 'first'); // gone (released, evicted, a restart...)
+    expect(await subject.store.claim(k, expiresAt, n, 'second')).toBe(true);
+    await subject.store.release(k, expiresAt, 'first'); // the first claim's release arrives late
+    await subject.store.release(k, expiresAt); // no id is the id '': not this claim either
+    expect(await subject.store.claim(k, expiresAt, n, 'third')).toBe(false);
+    await subject.store.release(k, expiresAt, 'second');
+    expect(await subject.store.claim(k, expiresAt, n, 'third')).toBe(true);
+    // A claim made without an id is released without one.
+    const bare = key();
+    expect(await subject.store.claim(bare, expiresAt, n)).toBe(true);
+    await subject.store.release(bare, expiresAt, 'other');
+    expect(await subject.store.claim(bare, expiresAt, n)).toBe(false);
+    await subject.store.release(bare, expiresAt);
+    expect(await subject.store.claim(bare, expiresAt, n)).toBe(true);
   });
 
   it('of 1,000 concurrent claims of one key, exactly one wins', async () => {

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createClient } from 'redis';
 import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
+import { hsToken } from '../helpers/tokens.js';
+import { withBearer } from '../helpers/http.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
 
 const WORKER = resolve('test/stores/workers/claim-worker.ts');
@@ -79,6 +81,58 @@ describe('several processes, one SQLite file', () => {
       return () => locker?.kill('SIGKILL');
     });
     expectEachKeyWonOnce(results);
+  }, 60_000);
+});
+
+/** An Express server process claiming on `url` (test clock); resolves with its base URL once listening. */
+async function claimServer(url: string, children: ChildProcess[]): Promise<string> {
+  const server = resolve('test/hardening/workers/claim-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', server, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const line = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+  return `http://127.0.0.1:${Number(line.value)}/claim`;
+}
+
+async function statuses(base: string, tokens: string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const token of tokens) out.push((await withBearer(base, token)).status);
+  return out;
+}
+
+describe('two processes, one SQLite file that is deleted while they run', () => {
+  it('the process that had the file open follows the path: 100 tokens answered 200 after the deletion are refused by the other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-once-deleted-'));
+    const file = join(dir, 'claims.db');
+    const children: ChildProcess[] = [];
+    try {
+      const a = await claimServer(`sqlite://${file}`, children);
+      const before = Array.from({ length: 20 }, () => hsToken());
+      expect(await statuses(a, before)).toEqual(before.map(() => 200));
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) rmSync(path, { force: true });
+      expect(existsSync(file)).toBe(false);
+
+      const b = await claimServer(`sqlite://${file}`, children); // started after the deletion: opens a new file
+      const atA = Array.from({ length: 100 }, () => hsToken());
+      expect(await statuses(a, atA)).toEqual(atA.map(() => 200));
+      expect(await statuses(b, atA)).toEqual(atA.map(() => 401)); // before the fix: 100 x 200
+      const atB = Array.from({ length: 100 }, () => hsToken());
+      expect(await statuses(b, atB)).toEqual(atB.map(() => 200));
+      expect(await statuses(a, atB)).toEqual(atB.map(() => 401));
+
+      // The deleted file's claims are gone (SECURITY.md): each of those passes once more, then never again anywhere.
+      expect(await statuses(b, before)).toEqual(before.map(() => 200));
+      expect(await statuses(a, before)).toEqual(before.map(() => 401));
+    } finally {
+      await Promise.all(
+        children.map(async (child) => {
+          if (child.exitCode !== null) return;
+          const exited = once(child, 'exit');
+          child.kill('SIGKILL');
+          await exited;
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
