@@ -1,4 +1,4 @@
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from './jwt-types.js';
 import { createClaimer } from './claim-token.js';
 import { ConfigError, StoreError } from './errors.js';
 import type { ClaimContext, ClaimOptions } from './options.js';

@@ -1,4 +1,4 @@
-import type { JwtPayload } from 'jsonwebtoken';
+import type { JwtPayload } from '../jwt-types.js';
 import { ConfigError } from '../errors.js';
 import { checkNumber } from '../option-checks.js';
 import type { Claim, ClaimOptions } from '../options.js';
