@@ -4,6 +4,8 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/runtimes/ is a plain script for Bun and Deno (npm run test:runtimes), not a jest suite.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/runtimes/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true, esModuleInterop: true, target: 'ES2022', strict: true } }],
   },
