@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
-import { ConfigError, StoreError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { PostgresClaimStore } from './postgres-store.js';
+import { loadPeer, namedExport } from './optional-peer.js';
 import { qualifiedTable } from './postgres-sql.js';
 
 /** What jwt-once reads from a `postgres://` store URL. */
@@ -42,23 +43,6 @@ interface PgPool {
   end(): Promise<void>;
 }
 
-/** Loads an optional package, or fails the claim (503) with a message saying what to install. */
-async function loadOptional(name: string, load: () => Promise<unknown>, forUrl: string): Promise<Record<string, unknown>> {
-  try {
-    return (await load()) as Record<string, unknown>;
-  } catch (cause) {
-    const missing = (cause as { code?: unknown } | null)?.code;
-    if (missing === 'ERR_MODULE_NOT_FOUND' || missing === 'MODULE_NOT_FOUND') {
-      throw new StoreError(`jwt-once: the store ${forUrl} needs the optional packages @keyv/postgres and pg: npm install @keyv/postgres pg`, { cause });
-    }
-    throw new StoreError(`jwt-once: ${name} could not be loaded for the store ${forUrl}`, { cause });
-  }
-}
-
-function exported<T>(module: Record<string, unknown>, named: string): T {
-  return (module[named] ?? (module.default as Record<string, unknown> | undefined)?.[named] ?? module.default) as T;
-}
-
 /**
  * Pool settings of URL stores: a connection is awaited at most 2 s (a server
  * that does not answer, or a pool whose 10 connections are all busy), a
@@ -73,12 +57,11 @@ const POOL_DEFAULTS = { max: 10, connectionTimeoutMillis: 2000, statement_timeou
  * `disconnect()` ends whichever was created last), namespace `jwt-once`.
  */
 async function openKeyv(target: PostgresUrl): Promise<Keyv> {
-  const adapterModule = await loadOptional('@keyv/postgres', () => import('@keyv/postgres'), target.redacted);
-  const pg = await loadOptional('pg', () => import('pg'), target.redacted);
-  const keyvModule = (await import('keyv')) as unknown as Record<string, unknown>;
-  const KeyvPostgres = exported<new (options: object) => object>(adapterModule, 'KeyvPostgres');
-  const Pool = exported<new (options: object) => PgPool>(pg, 'Pool');
-  const Keyv = exported<new (store: unknown, options?: object) => Keyv>(keyvModule, 'Keyv');
+  const adapterModule = await loadPeer('@keyv/postgres', target.redacted, '@keyv/postgres pg');
+  const pg = await loadPeer('pg', target.redacted, '@keyv/postgres pg');
+  const KeyvPostgres = namedExport<new (options: object) => object>(adapterModule, 'KeyvPostgres');
+  const Pool = namedExport<new (options: object) => PgPool>(pg, 'Pool');
+  const Keyv = namedExport<new (store: unknown, options?: object) => Keyv>(await import('keyv'), 'Keyv');
 
   // Parameters in the URL (e.g. ?statement_timeout=1000) override these defaults.
   const pool = new Pool({ ...POOL_DEFAULTS, connectionString: target.connectionString });

@@ -4,6 +4,7 @@ import { isClaimStore, type ClaimStore } from './claim-store.js';
 import { KeyvLockedStore } from './keyv-locked-store.js';
 import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
+import { loadPeer, namedExport } from './optional-peer.js';
 import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
@@ -68,38 +69,15 @@ function describeUrl(url: string): string {
   }
 }
 
-/**
- * Loads an optional peer dependency by name. The specifier is a variable, so a
- * bundler (esbuild, wrangler) does not try to resolve it: an edge bundle of the
- * main entry builds without `@keyv/*` installed, and only the store URL that
- * needs the package fails (503) when it is absent.
- */
-async function loadPeer(name: string, forUrl: string): Promise<{ default?: unknown }> {
-  try {
-    return (await import(name)) as { default?: unknown };
-  } catch (cause) {
-    const missing = (cause as { code?: unknown } | null)?.code;
-    if (missing === 'ERR_MODULE_NOT_FOUND' || missing === 'MODULE_NOT_FOUND') {
-      throw new StoreError(`jwt-once: the store ${forUrl} needs the optional package ${name}: npm install ${name}`, { cause });
-    }
-    throw new StoreError(`jwt-once: ${name} could not be loaded for the store ${forUrl}`, { cause });
-  }
-}
-
-function defaultExport<T>(module: { default?: unknown }, named: string): T {
-  const m = module as Record<string, unknown>;
-  return (m[named] ?? (m.default as Record<string, unknown> | undefined)?.[named] ?? m.default) as T;
-}
-
 type KeyvConstructor = new (store: unknown, options?: object) => Keyv;
 
 async function loadKeyv(): Promise<KeyvConstructor> {
-  return defaultExport<KeyvConstructor>(await import('keyv'), 'Keyv');
+  return namedExport<KeyvConstructor>(await import('keyv'), 'Keyv');
 }
 
 async function openSqlite(url: string, path: string): Promise<Keyv> {
   const module = await loadPeer('@keyv/sqlite', url);
-  const KeyvSqlite = defaultExport<new (options: object) => KeyvSqliteAdapter>(module, 'KeyvSqlite');
+  const KeyvSqlite = namedExport<new (options: object) => KeyvSqliteAdapter>(module, 'KeyvSqlite');
   const Keyv = await loadKeyv();
   const file = path === ':memory:' ? path : resolvePath(path);
   // A missing directory is made (0700); one that cannot be is reported by the claim, which tries again.
@@ -120,7 +98,7 @@ async function openSqlite(url: string, path: string): Promise<Keyv> {
 
 async function openRedis(url: string, redacted: string): Promise<Keyv> {
   const module = await loadPeer('@keyv/redis', redacted);
-  const KeyvRedis = defaultExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
+  const KeyvRedis = namedExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
   const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
   const Keyv = await loadKeyv();
   const client = createClient({

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeStores, StoreError } from '../../src/index.js';
@@ -10,7 +10,10 @@ import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 failOnUnhandledRejections();
 
 const dir = mkdtempSync(join(tmpdir(), 'jwt-once-store-errors-'));
-const missingDir = join(dir, 'no-such-dir', 'deeper');
+// A regular file where the directory should be: the store cannot create it (a missing directory it would create).
+const blocked = join(dir, 'not-a-dir');
+writeFileSync(blocked, '');
+const missingDir = join(blocked, 'deeper');
 afterAll(async () => {
   await closeStores();
   rmSync(dir, { recursive: true, force: true });
@@ -19,7 +22,7 @@ afterAll(async () => {
 const STORES: Array<[string, string, string[]]> = [
   // Nothing listens on port 1: every claim fails.
   ['Redis on a closed port', 'redis://127.0.0.1:1', ['127.0.0.1', ':1', 'redis', 'npm']],
-  ['SQLite in a directory that does not exist', `sqlite://${join(missingDir, 'claims.db')}`, [dir, 'no-such-dir', 'claims.db', 'sqlite', 'SQLITE', 'npm']],
+  ['SQLite under a path that cannot be a directory', `sqlite://${join(missingDir, 'claims.db')}`, [dir, 'not-a-dir', 'claims.db', 'sqlite', 'SQLITE', 'npm']],
 ];
 
 describe.each(FRAMEWORKS)('store failures on $name', (framework) => {
