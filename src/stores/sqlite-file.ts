@@ -1,5 +1,19 @@
-import { mkdirSync, statSync } from 'node:fs';
+import type * as NodeFs from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+
+let fs: typeof NodeFs | undefined;
+/**
+ * `node:fs`, loaded on first use and by a name bundlers do not follow: the
+ * main entry must load where there is no file system module (Workers, whose
+ * bundlers turn every `require` of a built-in into a static import), and only
+ * SQLite needs it.
+ */
+function nodeFs(): typeof NodeFs {
+  const name = 'node:fs';
+  const host = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined;
+  fs ??= (host?.getBuiltinModule?.(name) ?? require(name)) as typeof NodeFs;
+  return fs;
+}
 
 /** Device and inode: what a path names, whatever its name. */
 export interface FileIdentity {
@@ -12,7 +26,7 @@ type Identity = FileIdentity;
 export function identityOf(path: string): Identity | undefined {
   let stats;
   try {
-    stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+    stats = nodeFs().statSync(path, { bigint: true, throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -84,5 +98,5 @@ export function sqliteFilePath(db: string | undefined, cwd: string = process.cwd
  * as they are.
  */
 export function ensureDirectoryOf(file: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  nodeFs().mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
 }
