@@ -7,6 +7,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type JwtPayload, type RequestGuard } from '../src/index.js';
+import { noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +64,26 @@ const RELEASE_WIRED = Symbol('jwt-once release hooks');
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A `scope` of the method and the route pattern Fastify matched
+ * (`request.routeOptions.url`, with any `prefix`), e.g. `POST /magic-login`:
+ * a token passes once per route however the client spells the URL (case,
+ * trailing or doubled slashes, when the router is told to ignore them).
+ * `HEAD` counts as `GET`. Where no route matched (the 404 handler) it throws
+ * a `ConfigError`, answered 500 by Fastify's error handler, never a pass.
+ *
+ * @example
+ * import { jwtOnce, routeScope } from 'jwt-once/fastify';
+ * app.post('/magic-login', { onRequest: jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }) }, handler);
+ */
+export function routeScope(request: FastifyRequest): string {
+  const pattern = request.routeOptions.url;
+  if (typeof pattern !== 'string' || pattern === '') {
+    throw noRouteMatched("app.post('/path', { onRequest: jwtOnce({ scope: routeScope }) }, handler)");
+  }
+  return routeLabel(request.method, pattern);
 }
 
 /**
