@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { timeBound } from './time-bound.js';
 
 /** The one command of a node-redis client (or a cluster's node client) the server checks send. */
 export interface InfoClient {
@@ -57,22 +58,6 @@ export function evictionRefusal(maxmemory: number, policy: string): StoreError |
   );
 }
 
-/** Settles with `promise`, or rejects after `ms`. */
-function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (cause: unknown) => {
-        clearTimeout(timer);
-        reject(cause);
-      },
-    );
-  });
-}
 
 /**
  * Reads `INFO memory` (and, for the report only, `INFO persistence`) from one
@@ -90,14 +75,14 @@ export async function checkServer(
   allowEvicting: boolean,
   timeout: number,
 ): Promise<{ report: RedisServerReport; refusal: StoreError | undefined }> {
-  const persistence = bounded(client.sendCommand(['INFO', 'persistence']), timeout).then(
+  const persistence = timeBound(client.sendCommand(['INFO', 'persistence']), timeout, () => new Error(`no answer within ${timeout} ms`)).then(
     (reply) => parseInfo(reply).get('aof_enabled'),
     () => undefined,
   );
   let memory: Map<string, string> | undefined;
   let cause: unknown;
   try {
-    memory = parseInfo(await bounded(client.sendCommand(['INFO', 'memory']), timeout));
+    memory = parseInfo(await timeBound(client.sendCommand(['INFO', 'memory']), timeout, () => new Error(`no answer within ${timeout} ms`)));
   } catch (err) {
     cause = err;
   }

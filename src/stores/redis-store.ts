@@ -7,6 +7,7 @@ import type { RedisServerReport } from './redis-checks.js';
 import { isKeyvRedisAdapter, KeyLayout, keyvValue, type KeyvRedisAdapter } from './redis-keys.js';
 import { RedisLink, type RedisCommandClient } from './redis-link.js';
 import { ReplicaWait } from './redis-replicas.js';
+import { timeBound } from './time-bound.js';
 
 export type { RedisCommandClient } from './redis-link.js';
 export type { RedisServerReport } from './redis-checks.js';
@@ -276,19 +277,10 @@ function asStoreError(what: string, cause: unknown): StoreError {
   return cause instanceof StoreError ? cause : new StoreError(what, { cause });
 }
 
-/** `promise`, or a StoreError after `ms`. */
+/** `promise`, or a StoreError after `ms`; a rejection becomes a StoreError too. */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreError(`${what} within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (cause: unknown) => {
-        clearTimeout(timer);
-        reject(new StoreError(`${what}`, { cause }));
-      },
-    );
+  const failed = promise.catch((cause: unknown) => {
+    throw new StoreError(what, { cause });
   });
+  return timeBound(failed, ms, () => new StoreError(`${what} within ${ms} ms`));
 }
