@@ -3,15 +3,19 @@
  * against real servers, and fails when a TypeScript snippet of README.md is
  * not found verbatim in that file, so the two cannot drift apart.
  */
+// First: the Web snippet reads LINK_SECRET when readme-snippets.ts loads.
+import { README_SNIPPET_SECRET } from './readme-snippets-env.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import express, { type RequestHandler } from 'express';
 import { Hono } from 'hono';
+import Fastify from 'fastify';
 import jsonwebtoken from 'jsonwebtoken';
 import KoaClass from 'koa';
 import * as expressAdapter from '../../adapters/express.js';
+import * as fastifyAdapter from '../../adapters/fastify.js';
 import * as honoAdapter from '../../adapters/hono.js';
 import * as koaAdapter from '../../adapters/koa.js';
 import { claimToken, ReusedTokenError } from '../../src/index.js';
@@ -21,23 +25,35 @@ import {
   expressBehindVerifier,
   expressQuickStart,
   expressScopes,
+  fastifyBehindVerifier,
+  fastifyPlugin,
+  fastifyQuickStart,
   honoBehindVerifier,
   honoQuickStart,
   koaBehindVerifier,
   koaQuickStart,
   logging,
+  magicLink,
   memoryStore,
   metrics,
+  ownPostgresKeyv,
   ownRedisClient,
   ownStore,
+  POST,
+  postgresUrl,
   PromCounter,
   redisCluster,
+  redisReplicas,
   redisUrl,
+  shutdown,
   sqliteStore,
+  webConfirm,
+  clientAssertion,
+  dpopChecker,
   type Logger,
 } from './readme-snippets.js';
 
-const SECRET = 'readme-snippet-secret-0123456789abcdef';
+const SECRET = README_SNIPPET_SECRET;
 let counter = 0;
 /** A token valid now: the snippets use the real clock. */
 const token = (claims: Record<string, unknown> = {}): string => {
@@ -182,6 +198,52 @@ it('core, hooks, stores: what the snippets promise happens', async () => {
   await claim.release();
   expect(held.size).toBe(0);
 
-  // Type-checked only (they need a Redis at that address, or write to var/): referenced so they stay compiled.
-  expect([sqliteStore, redisUrl, ownRedisClient, redisCluster].every((f) => typeof f === 'function')).toBe(true);
+  // Type-checked only (they need a Redis or PostgreSQL at that address, write to var/, or register a
+  // SIGTERM handler): referenced so they stay compiled.
+  const typeCheckedOnly = [sqliteStore, redisUrl, ownRedisClient, redisReplicas, redisCluster, postgresUrl, ownPostgresKeyv, dpopChecker, clientAssertion, magicLink, shutdown];
+  expect(typeCheckedOnly.every((f) => typeof f === 'function')).toBe(true);
+});
+
+it('Fastify: the route hook, the plugin and the hook behind @fastify/jwt each let a token through once', async () => {
+  const serveFastify = async (app: ReturnType<typeof Fastify>): Promise<string> => {
+    servers.push({ close: () => app.close() });
+    return app.listen({ port: 0, host: '127.0.0.1' });
+  };
+  const quickUrl = await serveFastify(fastifyQuickStart(fastifyAdapter, () => Fastify()));
+  const t1 = token({ sub: 'frank' });
+  const first = await withBearer(`${quickUrl}/magic-login`, t1);
+  expect(first.status).toBe(200);
+  expect(await first.json()).toEqual({ user: 'frank' });
+  expect((await withBearer(`${quickUrl}/magic-login`, t1)).status).toBe(401);
+
+  const app = Fastify();
+  await fastifyPlugin(app, SECRET, async () => ({ paid: true }), fastifyAdapter);
+  // Behind @fastify/jwt, which fastifyPlugin registered on this instance.
+  fastifyBehindVerifier(app, async () => ({ transferred: true }), fastifyAdapter);
+  const url = await serveFastify(app);
+  const t2 = token();
+  expect((await withBearer(`${url}/pay`, t2)).status).toBe(200);
+  expect((await withBearer(`${url}/pay`, t2)).status).toBe(401);
+  const t3 = token();
+  expect((await withBearer(`${url}/transfer`, t3)).status).toBe(200);
+  expect((await withBearer(`${url}/transfer`, t3)).status).toBe(401);
+  const forged = jsonwebtoken.sign({ exp: Math.floor(Date.now() / 1000) + 60 }, 'another-secret-0123456789abcdef', { algorithm: 'HS256' });
+  expect((await withBearer(`${url}/transfer`, forged)).status).toBe(401); // @fastify/jwt refused it before any claim
+});
+
+it('Web: withJwtOnce (POST) and createWebGuard (confirm) each let a token through once', async () => {
+  const request = (t: string) => new Request('http://localhost/x', { method: 'POST', headers: { authorization: `Bearer ${t}` } });
+  const t1 = token({ sub: 'grace' });
+  const first = await POST(request(t1));
+  expect(first.status).toBe(200);
+  expect(await first.json()).toEqual({ user: 'grace' });
+  const replay = await POST(request(t1));
+  expect(replay.status).toBe(401);
+  expect(((await replay.json()) as { code: string }).code).toBe('ERR_JWT_ONCE_REUSED');
+
+  const t2 = token();
+  const confirmed = await webConfirm(request(t2));
+  expect(confirmed.status).toBe(200);
+  expect(await confirmed.json()).toEqual({ confirmed: expect.any(String) });
+  expect((await webConfirm(request(t2))).status).toBe(401);
 });

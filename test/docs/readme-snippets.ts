@@ -6,7 +6,7 @@
  */
 import Router from '@koa/router';
 import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request as ExpressRequest, type RequestHandler } from 'express';
 import { expressjwt } from 'express-jwt';
 import { Hono, type Handler } from 'hono';
 import { jwt } from 'hono/jwt';
@@ -18,7 +18,25 @@ import type * as expressAdapter from '../../adapters/express.js';
 import { type JwtOnceRequest } from '../../adapters/express.js';
 import type * as honoAdapter from '../../adapters/hono.js';
 import type * as koaAdapter from '../../adapters/koa.js';
-import { claimToken, MemoryStore, type ClaimStore } from '../../src/index.js';
+import fastifyJwt from '@fastify/jwt';
+import KeyvPostgres from '@keyv/postgres';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import type { IncomingMessage, Server } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+import type * as fastifyAdapter from '../../adapters/fastify.js';
+import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify.js';
+import { createDpopChecker } from '../../adapters/dpop.js';
+import { createWebGuard, withJwtOnce } from '../../adapters/web.js';
+import {
+  claimToken,
+  closeStores,
+  createClaimer,
+  createTokenPeeker,
+  MemoryStore,
+  RedisClaimStore,
+  type ClaimStore,
+  type JwtPayload,
+} from '../../src/index.js';
 
 export function expressQuickStart({ jwtOnce }: typeof expressAdapter) {
   const app = express();
@@ -43,6 +61,38 @@ export function honoQuickStart({ jwtOnce }: typeof honoAdapter) {
   );
   return app;
 }
+
+export function fastifyQuickStart({ jwtOnce }: typeof fastifyAdapter, Fastify: () => FastifyInstance) {
+  type JwtOnceRequest = FastifyJwtOnceRequest;
+  const app = Fastify();
+  const once = jwtOnce({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] });
+  app.post('/magic-login', { onRequest: once }, async (request) => ({
+    user: (request as JwtOnceRequest).user.sub, // request.user: the verified payload (as @fastify/jwt); request.jwtOnce: the claim
+  }));
+  return app;
+}
+
+export async function fastifyPlugin(app: FastifyInstance, secret: string, handler: RouteHandlerMethod, { jwtOncePlugin }: typeof fastifyAdapter) {
+  await app.register(fastifyJwt, { secret }); // if you use @fastify/jwt: register it first, it declares request.user
+  await app.register(jwtOncePlugin, { secret, algorithms: ['HS256'], releaseOnError: true });
+  app.post('/pay', { onRequest: app.jwtOnce }, handler);
+}
+
+// Top level, as in a Next.js route module (`export const POST`): LINK_SECRET is set
+// before this file is loaded (readme-snippets-env.ts), as a deployment sets it.
+const options = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] } as const;
+
+// Wrap a handler: extra arguments pass through (Deno's info, Workers' env/ctx, Next's context).
+export const POST = withJwtOnce((request, claim) => Response.json({ user: claim.payload.sub }), options);
+
+// Or ask for the claim or the ready refusal yourself.
+const guard = createWebGuard(options);
+async function confirm(request: Request): Promise<Response> {
+  const outcome = await guard(request);
+  if (!outcome.ok) return outcome.response; // same status, headers and body as the other adapters
+  return Response.json({ confirmed: outcome.claim.key });
+}
+export const webConfirm = confirm;
 
 export function expressScopes({ jwtOnce, routeScope }: typeof expressAdapter) {
   const app = express();
@@ -70,6 +120,11 @@ export function honoBehindVerifier(app: Hono, secret: string, handler: Handler, 
   app.post('/transfer', jwt({ secret, alg: 'HS256' }), jwtOnce({ verifiedPayload: (c) => c.get('jwtPayload') }), handler);
 }
 
+export function fastifyBehindVerifier(fastify: FastifyInstance, handler: RouteHandlerMethod, { jwtOnce }: typeof fastifyAdapter) {
+  // Fastify with @fastify/jwt (registered first: await fastify.register(fastifyJwt, { secret }))
+  fastify.post('/transfer', { onRequest: [async (request) => { await request.jwtVerify(); }, jwtOnce({ verifiedPayload: (request) => request.user })] }, handler);
+}
+
 export async function core(token: string) {
   const options = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] } as const;
   const { payload, key, expiresAt, release } = await claimToken(token, options);
@@ -82,6 +137,7 @@ export interface Logger {
 }
 
 export function logging(app: express.Express, handler: RequestHandler, logger: Logger, { jwtOnce }: typeof expressAdapter) {
+  type Request = ExpressRequest; // the snippet's `import type { Request } from 'express'` (this file also uses the Web Request)
   // logging (`logger`: pino or any logger with warn and error)
   app.post(
     '/magic-login',
@@ -117,6 +173,13 @@ export function metrics(app: express.Express, Counter: typeof PromCounter, { jwt
   return claims;
 }
 
+export function shutdown(server: Server) {
+  process.on('SIGTERM', () => {
+    server.close(() => void closeStores()); // the callback runs once every connection has ended
+    setTimeout(() => server.closeAllConnections(), 10_000).unref(); // do not wait for idle clients forever
+  });
+}
+
 export async function memoryStore(token: string, secret: string) {
   const store = new MemoryStore({ maxEntries: 100_000 }); // or leave `store` out
   await claimToken(token, { secret, algorithms: ['HS256'], store });
@@ -143,9 +206,74 @@ export function ownRedisClient() {
   return store;
 }
 
+export function redisReplicas(keyv: Keyv) {
+  const store = new RedisClaimStore(keyv, { waitForReplicas: 1, replicaTimeout: 100 });
+  // or: store: 'redis://:pass@redis:6379/0?waitForReplicas=1&replicaTimeout=100'
+  return store;
+}
+
 export async function redisCluster(token: string, secret: string) {
   const cluster = createCluster({ rootNodes: [{ url: 'redis://10.0.0.1:6379' }], defaults: { disableOfflineQueue: true } });
-  await claimToken(token, { secret, algorithms: ['HS256'], store: new Keyv(new KeyvRedis(cluster)) });
+  await claimToken(token, { secret, algorithms: ['HS256'], store: new Keyv(new KeyvRedis(cluster), { namespace: 'jwt-once' }) });
+}
+
+/** Not run here: the PostgreSQL suites in test/stores run these stores. */
+export async function postgresUrl(token: string, secret: string) {
+  // npm install @keyv/postgres pg
+  await claimToken(token, { secret, algorithms: ['HS256'], store: 'postgres://app:pass@db:5432/app?table=jwt_once' });
+}
+
+export function ownPostgresKeyv() {
+  // or your own Keyv (its table, schema and pool):
+  const store = new Keyv(new KeyvPostgres({ uri: 'postgres://app:pass@db:5432/app', table: 'jwt_once', schema: 'auth' }), { namespace: 'jwt-once' });
+  return store;
+}
+
+/** Not run here (a Redis at that address); test/dpop runs the checker. */
+export async function dpopChecker(
+  req: IncomingMessage,
+  proofHeaders: string | string[] | undefined,
+  { method, url, accessToken, accessTokenPayload }: { method: string; url: string; accessToken: string; accessTokenPayload: JwtPayload },
+) {
+  const checkProof = createDpopChecker({ store: 'redis://127.0.0.1:6379' }); // options checked once
+  // at the token endpoint:
+  const { thumbprint } = await checkProof(req.headersDistinct.dpop, { method: 'POST', url: 'https://as.example.com/token' });
+  // issue the access token with cnf: { jkt: thumbprint }
+  // at a resource server, with the access token already verified:
+  await checkProof(proofHeaders, { method, url, accessToken, accessTokenPayload });
+  return thumbprint;
+}
+
+/** Not run here (a Redis at that address): test/core/client-assertion.test.ts runs this recipe. */
+export async function clientAssertion(clientKeys: Map<string, KeyObject>, body: { client_assertion: string }) {
+  const claimClientAssertion = createClaimer({
+    algorithms: ['ES256', 'RS256', 'PS256'],
+    // The key registered for the client the assertion names; the signature then proves it.
+    secret: (_header, payload) => {
+      const key = typeof payload.iss === 'string' ? clientKeys.get(payload.iss) : undefined;
+      if (key === undefined) throw new Error('unknown client');
+      return key;
+    },
+    audience: 'https://as.example.com/token', // RFC 7523 s3: aud identifies the authorization server
+    maxTtl: 300,                              // a longer-lived assertion is refused, not held for hours
+    scope: 'client-assertion',
+    // iss = sub = client id; jti required (exp is required by jwt-once anyway).
+    validate: (payload) => typeof payload.jti === 'string' && payload.iss === payload.sub,
+    store: 'redis://127.0.0.1:6379',
+  });
+  // client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer
+  const { payload } = await claimClientAssertion(body.client_assertion); // payload.iss is the client
+  return payload;
+}
+
+/** Not run here: it would create var/links.db; test/core/peek-token.test.ts and examples/magic-link.ts run peek then claim. */
+export async function magicLink(token: string) {
+  const options = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] as const, store: 'sqlite://var/links.db' };
+  const peek = createTokenPeeker(options); // GET /login?token=...: verify, read, spend nothing
+  const claim = createClaimer(options);    // POST /login: the atomic claim
+
+  const { state, payload } = await peek(token); // 'unused' | 'used' | 'unknown'
+  return { state, payload, claim };
 }
 
 export function ownStore() {
