@@ -7,6 +7,8 @@ import { CLAIM_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
+import { timeBound } from './stores/time-bound.js';
+import type { TokenPeek, TokenState } from './peek-token.js';
 
 /**
  * A clock that never runs backwards: after a step back (NTP, VM resume), a token
@@ -79,6 +81,12 @@ export interface ClaimStep {
    * `key` replaces the replay key derived by {@link replayKey}: for a DPoP proof, (JWK thumbprint, `htu`, `jti`).
    */
   claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim>;
+  /**
+   * The same steps as {@link claimPayload} up to the claim, then a read of
+   * the store (`isClaimed`) instead of the claim: nothing is written and no
+   * `onClaim`/`onReplay` hook runs. For scanner-safe links (peek on GET).
+   */
+  peekPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<TokenPeek>;
 }
 
 /**
@@ -145,7 +153,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
     );
   }
 
-  async function validateThenClaim(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+  /** Runs `validate`; a refusal (thrown or `false`) is a 401 that consumes nothing. */
+  async function runValidate(payload: JwtPayload, scope: string, request: unknown): Promise<void> {
     let accepted: unknown;
     try {
       accepted = await validate!(payload, { scope, request });
@@ -154,7 +163,35 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       throw new InvalidTokenError('The token was refused by validate', { cause });
     }
     if (accepted === false) throw new InvalidTokenError('The token was refused by validate');
-    return claimInStore(header, payload, now, replay, expiresAt, scope, request);
+  }
+
+  /** Reads whether `replay` holds a live claim, bounded by `storeTimeout`; writes nothing. */
+  function readStore(payload: JwtPayload, now: number, replay: string, expiresAt: number): Promise<TokenPeek> {
+    const answer = (state: TokenState): TokenPeek => ({ state, payload, key: replay, expiresAt: new Date(expiresAt) });
+    if (typeof store.isClaimed !== 'function') return Promise.resolve(answer('unknown'));
+    let read: boolean | Promise<boolean>;
+    try {
+      read = store.isClaimed(replay, now);
+    } catch (cause) {
+      return storeFailed(cause);
+    }
+    const bounded = typeof read === 'boolean' ? Promise.resolve(read) : timeBound(read, storeTimeout, () => new StoreError(`The claim store did not answer within ${storeTimeout} ms`));
+    return bounded.then((used) => {
+      if (typeof used !== 'boolean') throw reportStoreError(onStoreError, new StoreError('The claim store gave no yes-or-no answer'));
+      return answer(used ? 'used' : 'unused');
+    }, storeFailed);
+  }
+
+  /** What is known before the claim: lifetime, scope and replay key. Throws a JwtOnceError. */
+  function bound(token: string, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): { expiresAt: number; scope: string; replay: string } {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      throw new InvalidTokenError('The token payload must be a JSON object');
+    }
+    lifetime.now = now;
+    const expiresAt = claimExpiry(payload, lifetime);
+    const scope = context?.scope ?? defaultScope;
+    const replay = key ?? replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+    return { expiresAt, scope, replay };
   }
 
   /**
@@ -162,25 +199,31 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * `validate`, then claims. Everything before the claim is synchronous.
    */
   function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim> {
-    let expiresAt: number;
-    let scope: string;
-    let replay: string;
+    let bounds: { expiresAt: number; scope: string; replay: string };
     try {
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-        throw new InvalidTokenError('The token payload must be a JSON object');
-      }
-      lifetime.now = now;
-      expiresAt = claimExpiry(payload, lifetime);
-      scope = context?.scope ?? defaultScope;
-      replay = key ?? replayKey(token.slice(0, token.lastIndexOf('.')), payload, scope);
+      bounds = bound(token, payload, now, context, key);
     } catch (err) {
       return Promise.reject(err);
     }
+    const { expiresAt, scope, replay } = bounds;
     const request = context?.request;
     return validate === undefined
       ? claimInStore(header, payload, now, replay, expiresAt, scope, request)
-      : validateThenClaim(header, payload, now, replay, expiresAt, scope, request);
+      : runValidate(payload, scope, request).then(() => claimInStore(header, payload, now, replay, expiresAt, scope, request));
   }
 
-  return { clockTolerance, maxAge, maxTokenLength, clock, claimPayload };
+  function peekPayload(token: string, _header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<TokenPeek> {
+    let bounds: { expiresAt: number; scope: string; replay: string };
+    try {
+      bounds = bound(token, payload, now, context);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { expiresAt, scope, replay } = bounds;
+    return validate === undefined
+      ? readStore(payload, now, replay, expiresAt)
+      : runValidate(payload, scope, context?.request).then(() => readStore(payload, now, replay, expiresAt));
+  }
+
+  return { clockTolerance, maxAge, maxTokenLength, clock, claimPayload, peekPayload };
 }

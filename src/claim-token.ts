@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Jwt, VerifyOptions } from 'jsonwebtoken';
-import type { JwtPayload } from './jwt-types.js';
-import { checkTokenLength, prepareClaimStep } from './claim-step.js';
+import type { JwtHeader, JwtPayload } from './jwt-types.js';
+import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
+import { perOptions } from './options-cache.js';
 import { ConfigError, ExpiredTokenError, InvalidTokenError, JwtOnceError } from './errors.js';
 import { checkAlgorithms, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
 import type { Claim, ClaimContext, ClaimOptions } from './options.js';
@@ -41,6 +42,22 @@ function describeVerifyError(err: unknown): JwtOnceError {
  * const { payload } = await claim(tokenFromLink);
  */
 export function createClaimer(options: ClaimOptions): Claimer {
+  return createVerifyingStep(options, (step) => step.claimPayload);
+}
+
+/** What runs once a token verified: the claim (or, for a peek, the read). */
+export type AfterVerify<R> = (token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined) => Promise<R>;
+
+/**
+ * Checks `options` once and returns a function that verifies a token (with
+ * `jsonwebtoken`, keys prepared once) and hands it to the step `pick` chooses
+ * from the claim step: the claim for {@link createClaimer}, the read for
+ * `createTokenPeeker`. Both therefore verify, bound and key a token alike.
+ *
+ * @example
+ * const peek = createVerifyingStep(options, (step) => step.peekPayload);
+ */
+export function createVerifyingStep<R>(options: ClaimOptions, pick: (step: ClaimStep) => AfterVerify<R>): (token: string | null | undefined, context?: ClaimContext) => Promise<R> {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options are required: { secret, algorithms }');
   }
@@ -55,7 +72,9 @@ export function createClaimer(options: ClaimOptions): Claimer {
   const resolver: SecretResolver | undefined = typeof secret === 'function' ? secret : undefined;
   const resolvedKeys = new ResolvedKeyCache(symmetric);
 
-  const { clockTolerance, maxAge, maxTokenLength, clock, claimPayload } = prepareClaimStep(options);
+  const step = prepareClaimStep(options);
+  const { clockTolerance, maxAge, maxTokenLength, clock } = step;
+  const afterVerify = pick(step);
 
   // Reused across calls: verify() is synchronous, so no two calls share it at once.
   const verifyOptions: VerifyOptions & { complete: true } = {
@@ -113,7 +132,7 @@ export function createClaimer(options: ClaimOptions): Claimer {
       const key = await keyFor(token);
       const now = clock();
       const { header, payload } = verifyWith(token, key, now);
-      return claimPayload(token, header, payload as JwtPayload, now, context);
+      return afterVerify(token, header, payload as JwtPayload, now, context);
     };
   }
   // A static key: no await before the claim step, and its promise is returned
@@ -128,11 +147,11 @@ export function createClaimer(options: ClaimOptions): Claimer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return claimPayload(token as string, verified.header, verified.payload as JwtPayload, now, context);
+    return afterVerify(token as string, verified.header, verified.payload as JwtPayload, now, context);
   };
 }
 
-const claimers = new WeakMap<ClaimOptions, Claimer>();
+const claimerFor = perOptions(createClaimer);
 
 /**
  * Verifies `token` and atomically records it as used, so that every later
@@ -165,14 +184,9 @@ const claimers = new WeakMap<ClaimOptions, Claimer>();
  * }
  */
 export function claimToken(token: string | null | undefined, options: ClaimOptions): Promise<Claim> {
-  let claimer = claimers.get(options);
-  if (claimer === undefined) {
-    try {
-      claimer = createClaimer(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    claimers.set(options, claimer);
+  try {
+    return claimerFor(options)(token);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return claimer(token);
 }

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep } from './claim-step.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
+import { perOptions } from './options-cache.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 
 /**
@@ -79,7 +80,7 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
   };
 }
 
-const verifiedClaimers = new WeakMap<VerifiedClaimOptions, VerifiedClaimer>();
+const verifiedClaimerFor = perOptions(createVerifiedClaimer);
 const NO_OPTIONS: VerifiedClaimOptions = {};
 
 /**
@@ -96,14 +97,9 @@ export function claimVerified(
   verifiedPayload: JwtPayload | null | undefined,
   options: VerifiedClaimOptions = NO_OPTIONS,
 ): Promise<Claim> {
-  let claimer = verifiedClaimers.get(options);
-  if (claimer === undefined) {
-    try {
-      claimer = createVerifiedClaimer(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    verifiedClaimers.set(options, claimer);
+  try {
+    return verifiedClaimerFor(options)(token, verifiedPayload);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return claimer(token, verifiedPayload);
 }

@@ -1,9 +1,7 @@
 import type { JwtPayload } from './jwt-types.js';
-import { createClaimer } from './claim-token.js';
-import { ConfigError, StoreError } from './errors.js';
+import { createVerifyingStep } from './claim-token.js';
+import { perOptions } from './options-cache.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
-import type { ClaimStore } from './stores/claim-store.js';
-import { resolveStore } from './stores/resolve-store.js';
 
 /**
  * What a peek learns about a token that verifies: `unused` (no live claim
@@ -25,34 +23,6 @@ export interface TokenPeek {
 
 /** Verifies a token and reads whether it is still unused, without claiming it. */
 export type TokenPeeker = (token: string | null | undefined, context?: ClaimContext) => Promise<TokenPeek>;
-
-/** Carries the store's read out of the claim step, which sees it as a store failure and rethrows it. */
-class PeekAnswer {
-  constructor(readonly state: TokenState, readonly key: string, readonly expiresAt: number) {}
-}
-
-/** Per call: the caller's request, and the payload the claim step verified. */
-interface PeekCall {
-  request: unknown;
-  payload: JwtPayload | undefined;
-}
-
-/** A store that reads (`isClaimed`) where the claim step would claim, and never writes. */
-function readOnly(store: ClaimStore): ClaimStore {
-  return {
-    claim(key, expiresAt, now) {
-      if (typeof store.isClaimed !== 'function') throw new PeekAnswer('unknown', key, expiresAt);
-      const answer = store.isClaimed(key, now);
-      if (typeof answer === 'boolean') throw new PeekAnswer(answer ? 'used' : 'unused', key, expiresAt);
-      return Promise.resolve(answer).then((used) => {
-        throw new PeekAnswer(used === true ? 'used' : 'unused', key, expiresAt);
-      });
-    },
-    release() {
-      // Nothing was written.
-    },
-  };
-}
 
 /**
  * Checks `options` once and returns a function that verifies a token exactly
@@ -76,37 +46,10 @@ function readOnly(store: ClaimStore): ClaimStore {
  * if (state === 'used') return showAlreadyUsed();
  */
 export function createTokenPeeker(options: ClaimOptions): TokenPeeker {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options are required: { secret, algorithms }');
-  const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
-  const userValidate = options.validate;
-  if (userValidate !== undefined && typeof userValidate !== 'function') throw new ConfigError('`validate` must be a function');
-  const verifyOnly = createClaimer({
-    ...options,
-    store: readOnly(store),
-    onClaim: undefined,
-    onReplay: undefined,
-    validate(payload, context) {
-      const call = context.request as PeekCall;
-      call.payload = payload;
-      return userValidate === undefined ? true : userValidate(payload, { scope: context.scope, request: call.request });
-    },
-  });
-
-  return function tokenPeeker(token, context) {
-    const call: PeekCall = { request: context?.request, payload: undefined };
-    const claimContext: ClaimContext = context?.scope === undefined ? { request: call } : { scope: context.scope, request: call };
-    return verifyOnly(token, claimContext).then(
-      () => Promise.reject(new StoreError('The peek store wrote a claim')), // unreachable: readOnly never answers true
-      (err: unknown) => {
-        const answer = err instanceof StoreError ? err.cause : undefined;
-        if (!(answer instanceof PeekAnswer) || call.payload === undefined) throw err;
-        return { state: answer.state, payload: call.payload, key: answer.key, expiresAt: new Date(answer.expiresAt) };
-      },
-    );
-  };
+  return createVerifyingStep(options, (step) => step.peekPayload);
 }
 
-const peekers = new WeakMap<ClaimOptions, TokenPeeker>();
+const peekerFor = perOptions(createTokenPeeker);
 
 /**
  * {@link createTokenPeeker} with options checked once per options object
@@ -118,14 +61,9 @@ const peekers = new WeakMap<ClaimOptions, TokenPeeker>();
  * const { state } = await peekToken(req.query.token, options); // 'unused' | 'used' | 'unknown'
  */
 export function peekToken(token: string | null | undefined, options: ClaimOptions): Promise<TokenPeek> {
-  let peeker = peekers.get(options);
-  if (peeker === undefined) {
-    try {
-      peeker = createTokenPeeker(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    peekers.set(options, peeker);
+  try {
+    return peekerFor(options)(token);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return peeker(token);
 }

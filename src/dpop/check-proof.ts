@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import { checkOrigin, normalizeHtu, requestTarget } from './htu.js';
 import { oneProof, ProofHeaders } from './proof-header.js';
+import { perOptions } from '../options-cache.js';
 import { resolveDpopOptions, type DpopOptions, type DpopProof, type DpopRequest } from './options.js';
 
 const { verify, JsonWebTokenError } = jwt;
@@ -179,7 +180,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
   };
 }
 
-const checkers = new WeakMap<DpopOptions, DpopChecker>();
+const checkerFor = perOptions(createDpopChecker);
 const NO_OPTIONS: DpopOptions = {};
 
 /**
@@ -192,14 +193,9 @@ const NO_OPTIONS: DpopOptions = {};
  * const { thumbprint } = await checkDpopProof(req.headers.dpop, { method: req.method, url: 'https://as.example/token' }, options);
  */
 export function checkDpopProof(proof: Parameters<DpopChecker>[0], request: DpopRequest, options: DpopOptions = NO_OPTIONS): Promise<DpopProof> {
-  let checker = checkers.get(options);
-  if (checker === undefined) {
-    try {
-      checker = createDpopChecker(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    checkers.set(options, checker);
+  try {
+    return checkerFor(options)(proof, request);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return checker(proof, request);
 }

@@ -8,18 +8,6 @@ import { ConfigError } from '../errors.js';
  */
 
 /**
- * Keyv's serialized `{ value, expires }` with the claim in `value`
- * (`"<expiresAt>:<id>"`), so `keyv.get(key)` reads a claim and a release can
- * tell this claim from a later one of the same key. Same text as
- * `JSON.stringify({ value: `${expiresAt}:${id}`, expires: expiresAt })`.
- * @example
- * claimValue(1767225660000, 'a1b2') // '{"value":"1767225660000:a1b2","expires":1767225660000}'
- */
-export function claimValue(expiresAt: number, id: string): string {
-  return `{"value":${JSON.stringify(`${expiresAt}:${id}`)},"expires":${expiresAt}}`;
-}
-
-/**
  * The Keyv expiry of a row, read without parsing JSON (a row that is not JSON
  * must not make a claim fail): Keyv writes `expires` last, so it is the
  * number right before the closing brace of the outer object. NULL for rows
@@ -63,6 +51,8 @@ export interface PostgresStatements {
   release: string;
   /** Deletes up to $2 rows whose Keyv expiry is at or before $1; returns one row per deletion. */
   purge: string;
+  /** One row, `live`, when key $1 holds a claim not expired at $2 (a row without an expiry counts as live). */
+  isClaimed: string;
   /** One row, `unlogged`: true when the table is UNLOGGED (a crash empties it). */
   persistence: string;
 }
@@ -71,7 +61,7 @@ export interface PostgresStatements {
  * Builds the statements for `schema.table`, with the column size and logging the adapter uses.
  * @example
  * const { claim } = postgresStatements('public', 'keyv', 255, false);
- * await query(claim, [['jwt-once:k'], [claimValue(exp, id)], [now]]);
+ * await query(claim, [['jwt-once:k'], [claimJson(exp, id)], [now]]);
  */
 export function postgresStatements(schema: string, table: string, keySize: number, unlogged: boolean): PostgresStatements {
   const t = qualifiedTable(schema, table);
@@ -95,7 +85,8 @@ export function postgresStatements(schema: string, table: string, keySize: numbe
     `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE ${expiryOf('value')} <= $1 ` +
     `ORDER BY ${expiryOf('value')} LIMIT $2) AND ${expiryOf('value')} <= $1 RETURNING 1`;
   const persistence = `SELECT relpersistence = 'u' AS unlogged FROM pg_class WHERE oid = '${t}'::regclass`;
-  return { setup, claim, release, purge, persistence };
+  const isClaimed = `SELECT 1 AS live FROM ${t} WHERE key = $1 AND (${expiryOf('value')} IS NULL OR ${expiryOf('value')} > $2)`;
+  return { setup, claim, release, purge, persistence, isClaimed };
 }
 
 /**

@@ -3,7 +3,8 @@ import { ConfigError, StoreError } from '../errors.js';
 import { checkNumber } from '../option-checks.js';
 import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
-import { claimValue, fitKey, isCreateRace, postgresStatements, type PostgresStatements } from './postgres-sql.js';
+import { claimJson } from './claim-value.js';
+import { fitKey, isCreateRace, postgresStatements, type PostgresStatements } from './postgres-sql.js';
 
 /** The part of a `@keyv/postgres` 2 adapter this store uses: its query function (its pool) and options. */
 interface KeyvPostgresAdapter {
@@ -197,7 +198,7 @@ export class PostgresClaimStore implements ClaimStore {
     if (this.closed) throw new StoreError('The PostgreSQL claim store is closed');
     if (!this.isReady) await this.prepared(); // hot path: no await once open
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ key: this.rowKey(key), value: claimValue(expiresAt, id), now: Math.floor(now), resolve, reject });
+      this.pending.push({ key: this.rowKey(key), value: claimJson(expiresAt, id), now: Math.floor(now), resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -257,9 +258,24 @@ export class PostgresClaimStore implements ClaimStore {
   async release(key: string, expiresAt: number, id = ''): Promise<void> {
     try {
       await this.prepared();
-      await this.adapter!.query(this.sql!.release, [this.rowKey(key), claimValue(expiresAt, id)]);
+      await this.adapter!.query(this.sql!.release, [this.rowKey(key), claimJson(expiresAt, id)]);
     } catch (cause) {
       throw storeError('PostgreSQL could not release the claim', cause);
+    }
+  }
+
+  /**
+   * Advisory read (see {@link ClaimStore.isClaimed}): whether `key` holds a
+   * claim live at `now`. Reserves nothing; a peek, never a claim.
+   */
+  async isClaimed(key: string, now: number): Promise<boolean> {
+    if (this.closed) throw new StoreError('The PostgreSQL claim store is closed');
+    try {
+      await this.prepared();
+      const rows = await this.adapter!.query(this.sql!.isClaimed, [this.rowKey(key), Math.floor(now)]);
+      return rows.length > 0;
+    } catch (cause) {
+      throw storeError('PostgreSQL could not read the claim', cause);
     }
   }
 

@@ -16,6 +16,7 @@ import {
   MemoryStore,
   openStore,
   peekToken,
+  PostgresClaimStore,
   RedisClaimStore,
   SqliteClaimStore,
   type ClaimOptions,
@@ -23,6 +24,7 @@ import {
 } from '../../src/index.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
+import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from '../stores/postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from '../stores/redis-servers.js';
 
 failOnUnhandledRejections();
@@ -167,5 +169,22 @@ describeWithRedis('createTokenPeeker on Redis', redisAnswers(), `no Redis answer
     expect((await peek(token)).state).toBe('unused');
     await createClaimer(options)(token);
     expect((await peek(token)).state).toBe('used');
+  });
+});
+
+describeWithPostgres('createTokenPeeker on PostgreSQL', () => {
+  const table = uniqueTable();
+  afterAll(async () => {
+    await closeStores();
+    await sql(`DROP TABLE IF EXISTS ${table}`);
+  });
+
+  it('postgres:// (own table): unused, unused, claim, used; an expired row reads as unused', async () => {
+    await peekThenClaim(`${SHARED_PG_URL}?table=${table}`);
+    // A row whose claim is over reads as unused, as claim would overwrite it.
+    const store = openStore(`${SHARED_PG_URL}?table=${table}`) as PostgresClaimStore;
+    expect(await store.claim('expired', NOW + 1000, NOW, 'id')).toBe(true);
+    expect(await store.isClaimed('expired', NOW + 999)).toBe(true);
+    expect(await store.isClaimed('expired', NOW + 1000)).toBe(false);
   });
 });
