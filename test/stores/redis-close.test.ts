@@ -3,7 +3,7 @@ import Keyv from 'keyv';
 import { closeStores, createClaimer, openStore, RedisClaimStore } from '../../src/index.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
-import { clientCount, describeWithRedis, eventually, freePort, hasRedisBinaries, PrivateRedis } from './redis-servers.js';
+import { clientCount, describeWithRedis, eventually, hasRedisBinaries, PrivateRedis, usePrivateRedis } from './redis-servers.js';
 
 // Issue 9, item 4 (Redis): a closed store refuses every claim and never reconnects.
 const binaries = hasRedisBinaries();
@@ -13,13 +13,8 @@ failOnUnhandledRejections();
 
 describeWithRedis('Redis store shutdown: closed for good', binaries, 'redis-server is not installed', () => {
   let server: PrivateRedis;
-  beforeAll(async () => {
-    server = new PrivateRedis(await freePort());
-    await server.start();
-  });
-  afterAll(async () => {
-    await closeStores();
-    await server.stop();
+  usePrivateRedis((started) => {
+    server = started;
   });
 
   it('after closeStores(), a claimer made earlier gets 503 on every claim, never reconnects, and a second closeStores() leaves nothing open', async () => {

@@ -1,12 +1,12 @@
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import Keyv from 'keyv';
-import { claimToken, closeStores, openStore, RedisClaimStore, resolveStore, StoreError } from '../../src/index.js';
+import { claimToken, openStore, RedisClaimStore, resolveStore, StoreError } from '../../src/index.js';
 import { HS_SECRET } from '../helpers/tokens.js';
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../helpers/wait.js';
 import { claimStoreContract } from './contract.js';
-import { describeWithRedis, freePort, hasRedisBinaries, PrivateCluster, PrivateRedis } from './redis-servers.js';
+import { describeWithRedis, hasRedisBinaries, PrivateCluster, PrivateRedis, usePrivateRedis } from './redis-servers.js';
 
 const binaries = hasRedisBinaries();
 const tokenNow = (): string => {
@@ -16,13 +16,8 @@ const tokenNow = (): string => {
 
 describeWithRedis('Redis outage: a private redis-server killed and restarted', binaries, 'redis-server is not installed', () => {
   let server: PrivateRedis;
-  beforeAll(async () => {
-    server = new PrivateRedis(await freePort());
-    await server.start();
-  });
-  afterAll(async () => {
-    await closeStores();
-    await server.stop();
+  usePrivateRedis((started) => {
+    server = started;
   });
 
   it('claims fail with 503 within the timeout while Redis is down, and work again once it is back', async () => {

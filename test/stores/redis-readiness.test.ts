@@ -3,7 +3,7 @@ import Keyv from 'keyv';
 import { closeStores, createClaimer, openStore, RedisClaimStore } from '../../src/index.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
-import { describeWithRedis, eventually, freePort, hasRedisBinaries, PrivateCluster, PrivateRedis } from './redis-servers.js';
+import { describeWithRedis, eventually, hasRedisBinaries, PrivateCluster, PrivateRedis, usePrivateRedis } from './redis-servers.js';
 
 // Issue 9, item 1: a cold store waits for its first connection instead of answering 503.
 const binaries = hasRedisBinaries();
@@ -23,15 +23,11 @@ failOnUnhandledRejections();
 
 describeWithRedis('Redis readiness: a cold store waits for its first connection', binaries, 'redis-server is not installed', () => {
   let server: PrivateRedis;
-  beforeAll(async () => {
-    server = new PrivateRedis(await freePort());
-    await server.start();
+  usePrivateRedis((started) => {
+    server = started;
   });
   afterEach(async () => {
     await closeStores();
-  });
-  afterAll(async () => {
-    await server.stop();
   });
 
   it(`${N} concurrent claims on a cold redis:// URL store all win`, async () => {

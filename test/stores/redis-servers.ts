@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeStores } from '../../src/index.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /** Redis tests must run in CI; elsewhere they may skip with a message. */
@@ -171,4 +172,22 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms: nu
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A private redis-server on a free port for the enclosing `describe`: started
+ * before its tests (handed to `started`), and after them the URL stores are
+ * closed and the server stopped.
+ */
+export function usePrivateRedis(started: (server: PrivateRedis) => void): void {
+  let server: PrivateRedis | undefined;
+  beforeAll(async () => {
+    server = new PrivateRedis(await freePort());
+    await server.start();
+    started(server);
+  });
+  afterAll(async () => {
+    await closeStores();
+    await server?.stop();
+  });
 }

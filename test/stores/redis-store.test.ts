@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { closeStores, openStore, RedisClaimStore } from '../../src/index.js';
-import { describeWithRedis, freePort, hasRedisBinaries, PrivateRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
+import { openStore, RedisClaimStore } from '../../src/index.js';
+import { describeWithRedis, hasRedisBinaries, PrivateRedis, redisAnswers, SHARED_REDIS_URL, usePrivateRedis } from './redis-servers.js';
 
 describeWithRedis('RedisClaimStore clocks', redisAnswers(), `no Redis answers on ${SHARED_REDIS_URL}`, () => {
   const namespace = `jwt-once-test-${randomUUID()}`;
@@ -131,13 +131,8 @@ describeWithRedis('RedisClaimStore: one Redis, one replay domain', redisAnswers(
 
 describeWithRedis('RedisClaimStore: a URL store and your own Keyv in one replay domain', hasRedisBinaries(), 'redis-server is not installed', () => {
   let server: PrivateRedis;
-  beforeAll(async () => {
-    server = new PrivateRedis(await freePort());
-    await server.start();
-  });
-  afterAll(async () => {
-    await closeStores();
-    await server.stop();
+  usePrivateRedis((started) => {
+    server = started;
   });
 
   it('a Keyv with namespace jwt-once shares the redis:// store\'s claims; a default Keyv is another domain, visible in redisKey', async () => {
