@@ -49,6 +49,24 @@ export function withinTime(
   });
 }
 
+/**
+ * What a peek learns about a token that verifies: `unused` (no live claim
+ * now), `used` (claimed before), or `unknown` (the store has no
+ * `isClaimed` read, e.g. a custom store or `KeyvLockedStore`).
+ */
+export type TokenState = 'unused' | 'used' | 'unknown';
+
+/** The answer of a peek. Advisory: nothing is reserved, the claim on POST decides. */
+export interface TokenPeek {
+  state: TokenState;
+  /** The verified payload, e.g. to show "Sign in as alice@example.com". */
+  payload: JwtPayload;
+  /** The replay key the token would be claimed under. */
+  key: string;
+  /** When its claim would be forgotten. */
+  expiresAt: Date;
+}
+
 /** A won claim: what `claimToken` resolves with. */
 export class ClaimResult implements Claim {
   private released: Promise<void> | undefined;

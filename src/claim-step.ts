@@ -1,6 +1,6 @@
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
-import { ClaimResult, nextClaimId, withinTime } from './claim-result.js';
+import { ClaimResult, nextClaimId, withinTime, type TokenPeek, type TokenState } from './claim-result.js';
 import { claimExpiry } from './lifetime.js';
 import { checkNumber, checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES } from './option-names.js';
@@ -8,7 +8,6 @@ import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOption
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
 import { timeBound } from './stores/time-bound.js';
-import type { TokenPeek, TokenState } from './peek-token.js';
 
 /**
  * A clock that never runs backwards: after a step back (NTP, VM resume), a token

@@ -1,25 +1,9 @@
-import type { JwtPayload } from './jwt-types.js';
-import { createVerifyingStep } from './claim-token.js';
+import type { TokenPeek } from './claim-result.js';
 import { perOptions } from './options-cache.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
+import { createVerifyingStep } from './verifying-step.js';
 
-/**
- * What a peek learns about a token that verifies: `unused` (no live claim
- * now), `used` (claimed before), or `unknown` (the store has no
- * `isClaimed` read, e.g. a custom store or `KeyvLockedStore`).
- */
-export type TokenState = 'unused' | 'used' | 'unknown';
-
-/** The answer of a peek. Advisory: nothing is reserved, the claim on POST decides. */
-export interface TokenPeek {
-  state: TokenState;
-  /** The verified payload, e.g. to show "Sign in as alice@example.com". */
-  payload: JwtPayload;
-  /** The replay key the token would be claimed under. */
-  key: string;
-  /** When its claim would be forgotten. */
-  expiresAt: Date;
-}
+export type { TokenPeek, TokenState } from './claim-result.js';
 
 /** Verifies a token and reads whether it is still unused, without claiming it. */
 export type TokenPeeker = (token: string | null | undefined, context?: ClaimContext) => Promise<TokenPeek>;

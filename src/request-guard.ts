@@ -5,7 +5,7 @@ import { createVerifiedClaimer } from './claim-verified.js';
 import { optionsFromEnv } from './env-options.js';
 import { ConfigError } from './errors.js';
 import { checkOptionNames } from './option-checks.js';
-import { CLAIM_OPTION_NAMES, GUARD_OPTION_NAMES } from './option-names.js';
+import { CLAIM_OPTION_NAMES, type Unlisted } from './option-names.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 
 /**
@@ -60,6 +60,23 @@ export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algori
    */
   verifiedPayload?: (request: Req) => unknown;
 }
+
+/**
+ * The names {@link GuardOptions} adds to {@link CLAIM_OPTION_NAMES}. Kept
+ * beside `GuardOptions`, its only user: option-names.ts then needs nothing
+ * from this file (no import cycle).
+ *
+ * @example
+ * checkOptionNames('jwtOnce', options, [...CLAIM_OPTION_NAMES, ...GUARD_OPTION_NAMES, 'onError']);
+ */
+export const GUARD_OPTION_NAMES = ['getToken', 'cookie', 'releaseOnError', 'verifiedPayload'] as const satisfies ReadonlyArray<
+  keyof GuardOptions<unknown>
+>;
+// Compile-time completeness: `true` only when no option name is missing from the two lists.
+const guardNamesComplete: [Unlisted<GuardOptions<unknown>, [...typeof CLAIM_OPTION_NAMES, ...typeof GUARD_OPTION_NAMES]>] extends [never]
+  ? true
+  : false = true;
+void guardNamesComplete;
 
 /** Reads one request header, lower-case name, first value. */
 export type HeaderReader = (name: string) => string | undefined;
