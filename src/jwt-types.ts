@@ -47,6 +47,7 @@ export interface JwtHeader {
  * const userOf = (payload: JwtPayload) => payload.sub;
  */
 export interface JwtPayload {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as @types/jsonwebtoken's (test/package/jwt-types.test.ts checks both ways)
   [key: string]: any;
   iss?: string | undefined;
   sub?: string | undefined;

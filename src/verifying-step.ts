@@ -26,7 +26,13 @@ function describeVerifyError(err: unknown): JwtOnceError {
 }
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
-export type AfterVerify<R> = (token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined) => Promise<R>;
+export type AfterVerify<R> = (
+  token: string,
+  header: JwtHeader,
+  payload: JwtPayload,
+  now: number,
+  context: ClaimContext | undefined,
+) => Promise<R>;
 
 /**
  * Checks `options` once and returns a function that verifies a token (with
@@ -37,7 +43,10 @@ export type AfterVerify<R> = (token: string, header: JwtHeader, payload: JwtPayl
  * @example
  * const peek = createVerifyingStep(options, (step) => step.peekPayload);
  */
-export function createVerifyingStep<R>(options: ClaimOptions, pick: (step: ClaimStep) => AfterVerify<R>): (token: string | null | undefined, context?: ClaimContext) => Promise<R> {
+export function createVerifyingStep<R>(
+  options: ClaimOptions,
+  pick: (step: ClaimStep) => AfterVerify<R>,
+): (token: string | null | undefined, context?: ClaimContext) => Promise<R> {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options are required: { secret, algorithms }');
   }
@@ -45,7 +54,9 @@ export function createVerifyingStep<R>(options: ClaimOptions, pick: (step: Claim
   const symmetric = algorithms[0]!.startsWith('HS');
   const { secret } = options;
   if (secret === undefined || secret === null || (secret as unknown) === '') {
-    const given = Object.prototype.hasOwnProperty.call(options, 'secret') ? 'the given secret is empty (likely an unset environment variable); ' : '';
+    const given = Object.prototype.hasOwnProperty.call(options, 'secret')
+      ? 'the given secret is empty (likely an unset environment variable); '
+      : '';
     throw new ConfigError(`${given}\`secret\` is required: the shared secret, a PEM public key, a KeyObject, or a key lookup function`);
   }
   const staticKey: KeyObject | undefined = typeof secret === 'function' ? undefined : prepareKey(secret, symmetric);

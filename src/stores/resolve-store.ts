@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from 'node:path';
-import { ConfigError, StoreError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { isClaimStore, type ClaimStore } from './claim-store.js';
 import { KeyvLockedStore } from './keyv-locked-store.js';
 import { KeyvMapStore } from './keyv-map-store.js';

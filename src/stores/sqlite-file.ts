@@ -11,6 +11,7 @@ let fs: typeof NodeFs | undefined;
 function nodeFs(): typeof NodeFs {
   const name = 'node:fs';
   const host = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require by a name bundlers do not follow (see above)
   fs ??= (host?.getBuiltinModule?.(name) ?? require(name)) as typeof NodeFs;
   return fs;
 }

@@ -88,6 +88,7 @@ describe('the package packed from a clean clone', () => {
     expect(existsSync(join(tree, 'dist'))).toBe(false);
     tarball = pack(tree, dir);
     project = join(dir, 'scratch');
+    // eslint-disable-next-line no-console -- which install path ran (npm, or unpacked when offline)
     console.log(`jwt-once tarball installed by: ${installTarball(project, tarball)}`);
     // What an app brings itself: its frameworks, TypeScript and Node's types.
     linkFromRoot(project, [...frameworkPeers(), 'typescript', '@types/node']);
@@ -216,6 +217,7 @@ process.stdin.on('end', () => server.close()).resume();`;
 
     const inWorkerd = WORKERD !== undefined || REQUIRE_WORKERD ? it : it.skip;
     if (WORKERD === undefined && !REQUIRE_WORKERD) {
+      // eslint-disable-next-line no-console -- says why a test is skipped
       console.warn('workerd not found (set WORKERD, or npm install --prefix /work/tools/workerd workerd): the workerd run is skipped');
     }
     inWorkerd(`runs in workerd (${COMPATIBILITY.flags.join(', ')}): 200, then 401 for the same token; PS256/384/512 refused`, async () => {

@@ -13,7 +13,7 @@ export function run(file: string, args: string[], options: ExecFileSyncOptions =
     return execFileSync(file, args, { encoding: 'utf8', stdio: 'pipe', timeout: 120_000, ...options }) as string;
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
+    throw new Error(`${file} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: err });
   }
 }
 
