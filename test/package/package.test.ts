@@ -1,5 +1,6 @@
 // Packs a clean copy of the repository (no dist: its prepack script must build),
-// installs the tarball into a scratch project and uses every subpath listed in
+// checks the packed package.json carries no scripts (nothing npm 11 would list as
+// an install script), installs the tarball into a scratch project and uses every subpath listed in
 // package.json `exports` from it: with `import` and `require` in one process
 // (one state for both), from TypeScript (nodenext), and through publint and
 // @arethetypeswrong/cli. Then bundles it with Hono for Cloudflare Workers with
@@ -8,12 +9,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
 import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild } from './edge.js';
-import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, run } from './packed.js';
+import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, ROOT, run } from './packed.js';
 
 const SUBPATHS = exportedSubpaths();
 const WORKERD = findWorkerd();
@@ -79,6 +80,7 @@ describe('the package packed from a clean clone', () => {
   let tree: string;
   let project: string;
   let tarball: string;
+  let installedBy: 'npm' | 'unpacked';
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'jwt-once-pack-'));
@@ -88,8 +90,9 @@ describe('the package packed from a clean clone', () => {
     expect(existsSync(join(tree, 'dist'))).toBe(false);
     tarball = pack(tree, dir);
     project = join(dir, 'scratch');
+    installedBy = installTarball(project, tarball);
     // eslint-disable-next-line no-console -- which install path ran (npm, or unpacked when offline)
-    console.log(`jwt-once tarball installed by: ${installTarball(project, tarball)}`);
+    console.log(`jwt-once tarball installed by: ${installedBy}`);
     // What an app brings itself: its frameworks, TypeScript and Node's types.
     linkFromRoot(project, [...frameworkPeers(), 'typescript', '@types/node']);
   });
@@ -106,6 +109,29 @@ describe('the package packed from a clean clone', () => {
     expect(declarations.length).toBeGreaterThan(SUBPATHS.length * 2);
     const installed = join(project, 'node_modules/jwt-once');
     for (const file of declarations) expect(readFileSync(join(installed, file), 'utf8')).not.toMatch(/from 'jsonwebtoken'|"jsonwebtoken"/);
+  });
+
+  it('ships a package.json without scripts, and leaves the packed tree as it was', () => {
+    const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'])) as { scripts?: Record<string, string> };
+    // What npm 11 would list on every install as "install scripts not yet covered by allowScripts".
+    for (const event of ['preinstall', 'install', 'postinstall', 'prepare']) expect([event, manifest.scripts?.[event]]).toEqual([event, undefined]);
+    // Every script of the repository is for the repository: it needs the devDependencies (tsc, jest, eslint, ...).
+    expect(manifest).not.toHaveProperty('scripts');
+    // postpack put the repository's own package.json back (prepare included: a git install builds with it).
+    expect(readFileSync(join(tree, 'package.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(existsSync(join(tree, '.tmp/package.json.before-pack'))).toBe(false);
+  });
+
+  it('installs with no npm warning about jwt-once or its install scripts', () => {
+    const consumer = join(dir, 'consumer');
+    mkdirSync(consumer);
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }));
+    // Scripts allowed (the default): npm 11 reviews them against allowScripts and warns; --dry-run installs nothing.
+    const args = ['install', tarball, '--dry-run', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock'];
+    const { status, stderr } = spawnSync('npm', args, { cwd: consumer, encoding: 'utf8', timeout: 120_000 });
+    if (status !== 0 && installedBy === 'unpacked') return; // no registry here: the manifest check above stands in
+    expect(status).toBe(0);
+    expect(stderr.split('\n').filter((line) => /jwt-once|install-scripts|allowScripts/i.test(line))).toEqual([]);
   });
 
   it('loads every subpath with import and require as one implementation: one store, one set of error classes', () => {

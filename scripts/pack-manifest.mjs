@@ -1,0 +1,37 @@
+// The package.json that ships: without `scripts`. Run by `prepack` (strip) and `postpack` (restore).
+//
+// Every script is for this repository (build, tests, lint, benchmarks) and needs
+// its devDependencies; none is for the consumer. `prepare` must stay in the
+// repository (a git install builds dist with it: npm runs only `prepare` there),
+// but in the tarball npm 11 lists it on every install, as an install script
+// "not yet covered by allowScripts". So `npm pack` and `npm publish` pack a
+// package.json without `scripts`: `strip` keeps the original in .tmp/ and
+// writes the stripped one, `restore` puts the original back once the tarball is
+// written. A pack that failed in between leaves the stripped file: `strip` (the
+// next pack) or `node scripts/pack-manifest.mjs restore` puts the original back.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+const MANIFEST = 'package.json';
+const SAVED = '.tmp/package.json.before-pack';
+
+function restore() {
+  if (!existsSync(SAVED)) return false;
+  renameSync(SAVED, MANIFEST);
+  return true;
+}
+
+const command = process.argv[2];
+if (command === 'strip') {
+  if (restore()) console.error(`pack-manifest: ${MANIFEST} restored from ${SAVED}, left by a pack that did not finish`);
+  const text = readFileSync(MANIFEST, 'utf8');
+  const { scripts, ...packed } = JSON.parse(text);
+  if (scripts === undefined)
+    throw new Error(`${MANIFEST} has no scripts: already stripped? Run \`node scripts/pack-manifest.mjs restore\``);
+  mkdirSync('.tmp', { recursive: true });
+  writeFileSync(SAVED, text);
+  writeFileSync(MANIFEST, `${JSON.stringify(packed, null, 2)}\n`);
+} else if (command === 'restore') {
+  if (!restore()) throw new Error(`${SAVED} not found: ${MANIFEST} was not stripped`);
+} else {
+  throw new Error('usage: node scripts/pack-manifest.mjs strip|restore');
+}
