@@ -1,31 +1,50 @@
 // Builds the package: one implementation, loaded by `import` and `require` alike.
 //
 // dist/cjs holds the CommonJS build tsc emits from src/ and adapters/: the only
-// implementation. dist/esm holds, for src/index and every adapters/*.ts, a thin
-// ES module that imports the CommonJS module and re-exports its names (read from
-// the built module here, so a new export or a new adapter needs no edit), and a
-// .d.ts that re-exports the CommonJS types. So the default memory store, the
-// URL-store cache and the error classes exist once per process, whichever way
-// an app (or two of its dependencies) loads jwt-once.
+// implementation. dist/esm holds, for every entry package.json `exports` lists
+// (`.` is src/index, `./x` is adapters/x), a thin ES module that imports the
+// CommonJS module and re-exports its names (read from the built module here, so
+// a new export or a new entry needs no edit), and a .d.ts that re-exports the
+// CommonJS types. So the default memory store, the URL-store cache and the
+// error classes exist once per process, whichever way an app (or two of its
+// dependencies) loads jwt-once.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const tsc = (args) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', ...args], { stdio: 'inherit' });
+const tsc = (args) =>
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', ...args], { stdio: 'inherit' });
 
 rmSync('dist', { recursive: true, force: true });
 tsc(['--outDir', 'dist/cjs', '--module', 'CommonJS', '--moduleResolution', 'Node10']);
-for (const [dir, type] of [['dist/esm', 'module'], ['dist/cjs', 'commonjs']]) {
+for (const [dir, type] of [
+  ['dist/esm', 'module'],
+  ['dist/cjs', 'commonjs'],
+]) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/package.json`, `${JSON.stringify({ type })}\n`);
 }
 
-const entries = ['src/index', ...readdirSync('adapters').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `adapters/${f.slice(0, -3)}`)];
+// The exported entries, from the targets package.json `exports` names (e.g. ./dist/esm/adapters/koa.js -> adapters/koa):
+// internal modules such as adapters/express-dpop get no wrapper, and a new layout needs no edit here.
+const { exports: exported } = JSON.parse(readFileSync('package.json', 'utf8'));
+const targets = (target) => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
+const entries = [
+  ...new Set(
+    Object.values(exported)
+      .flatMap(targets)
+      .map((target) => /^\.\/dist\/esm\/(.+)\.js$/.exec(target)?.[1])
+      .filter((entry) => entry !== undefined),
+  ),
+];
+if (entries.length === 0) throw new Error('package.json `exports` names no ./dist/esm/*.js entry');
 for (const entry of entries) {
   const wrapper = join('dist/esm', `${entry}.js`);
-  const target = relative(dirname(wrapper), join('dist/cjs', `${entry}.js`)).split('\\').join('/');
+  const target = relative(dirname(wrapper), join('dist/cjs', `${entry}.js`))
+    .split('\\')
+    .join('/');
   const names = Object.keys(require(resolve('dist/cjs', `${entry}.js`))).filter((name) => name !== '__esModule' && name !== 'default');
   mkdirSync(dirname(wrapper), { recursive: true });
   writeFileSync(
