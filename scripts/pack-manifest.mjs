@@ -25,13 +25,17 @@ if (command === 'strip') {
   if (restore()) console.error(`pack-manifest: ${MANIFEST} restored from ${SAVED}, left by a pack that did not finish`);
   const text = readFileSync(MANIFEST, 'utf8');
   const { scripts, ...packed } = JSON.parse(text);
-  if (scripts === undefined)
-    throw new Error(`${MANIFEST} has no scripts: already stripped? Run \`node scripts/pack-manifest.mjs restore\``);
+  if (scripts === undefined) {
+    throw new Error(`${MANIFEST} has no scripts (stripped, and ${SAVED} is gone?): take package.json from git`);
+  }
   mkdirSync('.tmp', { recursive: true });
   writeFileSync(SAVED, text);
   writeFileSync(MANIFEST, `${JSON.stringify(packed, null, 2)}\n`);
 } else if (command === 'restore') {
-  if (!restore()) throw new Error(`${SAVED} not found: ${MANIFEST} was not stripped`);
+  // Nothing saved: fine when package.json has its scripts (a concurrent pack of this tree restored it already).
+  if (!restore() && JSON.parse(readFileSync(MANIFEST, 'utf8')).scripts === undefined) {
+    throw new Error(`${MANIFEST} has no scripts and ${SAVED} is gone: take package.json from git`);
+  }
 } else {
   throw new Error('usage: node scripts/pack-manifest.mjs strip|restore');
 }
