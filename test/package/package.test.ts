@@ -6,6 +6,7 @@
 // @arethetypeswrong/cli. Then bundles it with Hono for Cloudflare Workers with
 // esbuild, without the optional store packages, and runs the bundle in Node
 // and, when a workerd binary is found, in workerd.
+/* eslint-disable no-console -- the suite says how the tarball was installed, and why a run is skipped */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
 import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild } from './edge.js';
-import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, ROOT, run } from './packed.js';
+import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, run } from './packed.js';
 
 const SUBPATHS = exportedSubpaths();
 const WORKERD = findWorkerd();
@@ -91,7 +92,6 @@ describe('the package packed from a clean clone', () => {
     tarball = pack(tree, dir);
     project = join(dir, 'scratch');
     installedBy = installTarball(project, tarball);
-    // eslint-disable-next-line no-console -- which install path ran (npm, or unpacked when offline)
     console.log(`jwt-once tarball installed by: ${installedBy}`);
     // What an app brings itself: its frameworks, TypeScript and Node's types.
     linkFromRoot(project, [...frameworkPeers(), 'typescript', '@types/node']);
@@ -118,7 +118,7 @@ describe('the package packed from a clean clone', () => {
     // Every script of the repository is for the repository: it needs the devDependencies (tsc, jest, eslint, ...).
     expect(manifest).not.toHaveProperty('scripts');
     // postpack put the repository's own package.json back (prepare included: a git install builds with it).
-    expect(readFileSync(join(tree, 'package.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(readFileSync(join(tree, 'package.json'), 'utf8')).toBe(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
     expect(existsSync(join(tree, '.tmp/package.json.before-pack'))).toBe(false);
   });
 
@@ -243,7 +243,6 @@ process.stdin.on('end', () => server.close()).resume();`;
 
     const inWorkerd = WORKERD !== undefined || REQUIRE_WORKERD ? it : it.skip;
     if (WORKERD === undefined && !REQUIRE_WORKERD) {
-      // eslint-disable-next-line no-console -- says why a test is skipped
       console.warn('workerd not found (set WORKERD, or npm install --prefix /work/tools/workerd workerd): the workerd run is skipped');
     }
     inWorkerd(`runs in workerd (${COMPATIBILITY.flags.join(', ')}): 200, then 401 for the same token; PS256/384/512 refused`, async () => {
