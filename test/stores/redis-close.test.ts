@@ -1,6 +1,6 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import Keyv from 'keyv';
-import { closeStores, createClaimer, openStore, RedisClaimStore } from '../../src/index.js';
+import { closeStores, createClaimer, RedisClaimStore } from '../../src/index.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 import { clientCount, describeWithRedis, eventually, hasRedisBinaries, PrivateRedis, usePrivateRedis } from './redis-servers.js';
