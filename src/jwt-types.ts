@@ -47,7 +47,7 @@ export interface JwtHeader {
  * const userOf = (payload: JwtPayload) => payload.sub;
  */
 export interface JwtPayload {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as @types/jsonwebtoken's (test/package/jwt-types.test.ts checks both ways)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as in @types/jsonwebtoken (test/package/jwt-types.test.ts)
   [key: string]: any;
   iss?: string | undefined;
   sub?: string | undefined;
