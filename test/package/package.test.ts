@@ -114,7 +114,9 @@ describe('the package packed from a clean clone', () => {
   it('ships a package.json without scripts, and leaves the packed tree as it was', () => {
     const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'])) as { scripts?: Record<string, string> };
     // What npm 11 would list on every install as "install scripts not yet covered by allowScripts".
-    for (const event of ['preinstall', 'install', 'postinstall', 'prepare']) expect([event, manifest.scripts?.[event]]).toEqual([event, undefined]);
+    for (const event of ['preinstall', 'install', 'postinstall', 'prepare']) {
+      expect([event, manifest.scripts?.[event]]).toEqual([event, undefined]);
+    }
     // Every script of the repository is for the repository: it needs the devDependencies (tsc, jest, eslint, ...).
     expect(manifest).not.toHaveProperty('scripts');
     // postpack put the repository's own package.json back (prepare included: a git install builds with it).
