@@ -12,6 +12,7 @@ import type { GuardOptions } from './request-guard.js';
 export const CLAIM_OPTION_NAMES = [
   'secret',
   'algorithms',
+  'allowShortHmacSecret',
   'issuer',
   'audience',
   'subject',
