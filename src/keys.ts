@@ -149,5 +149,6 @@ export class ResolvedKeyCache {
 }
 
 function invalidKey(message: string): Error {
-  return new InvalidTokenError('No usable key for this token', { cause: new Error(`jwt-once: the key the resolver returned is refused: ${message}`) });
+  const cause = new Error(`jwt-once: the key the resolver returned is refused: ${message}`);
+  return new InvalidTokenError('No usable key for this token', { cause });
 }

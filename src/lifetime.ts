@@ -44,7 +44,9 @@ export function claimExpiry(payload: JwtPayload, rules: LifetimeRules): number {
     throw new InvalidTokenError('The token was issued in the future (iat)');
   }
   if (maxAge !== undefined) {
-    if (iat === undefined) throw new InvalidTokenError('The token has no iat', { cause: new Error('jwt-once: maxAge is set, so a token must carry iat') });
+    if (iat === undefined) {
+      throw new InvalidTokenError('The token has no iat', { cause: new Error('jwt-once: maxAge is set, so a token must carry iat') });
+    }
     lastValid = Math.min(lastValid, iat + maxAge + clockTolerance);
   }
   if (lastValid === Number.POSITIVE_INFINITY) {

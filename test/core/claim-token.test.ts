@@ -311,7 +311,11 @@ describe('createClaimer misconfiguration', () => {
     ['no secret', { algorithms: ['HS256'] }, /secret.*required/],
     ['no algorithms', { secret: HS_SECRET }, /algorithms.*required/],
     ['empty algorithms', { secret: HS_SECRET, algorithms: [] }, /algorithms.*required/],
-    ["algorithms: 'HS256' (a string)", { secret: HS_SECRET, algorithms: 'HS256' }, /`algorithms` must be a non-empty array, e\.g\. \['HS256'\], got the string "HS256"/],
+    [
+      "algorithms: 'HS256' (a string)",
+      { secret: HS_SECRET, algorithms: 'HS256' },
+      /`algorithms` must be a non-empty array, e\.g\. \['HS256'\], got the string "HS256"/,
+    ],
     ["'none'", { secret: HS_SECRET, algorithms: ['none'] }, /must not include 'none'/],
     ['an unknown algorithm', { secret: HS_SECRET, algorithms: ['HS999'] }, /unsupported algorithm/],
     ['mixed HMAC and RSA', { secret: HS_SECRET, algorithms: ['HS256', 'RS256'] }, /mixes HMAC/],

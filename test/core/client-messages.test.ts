@@ -54,7 +54,12 @@ function expectNothingConfigured(text: string): void {
 
 describe('what a client is told about a refused claim: fixed text, never a configured value', () => {
   it.each<[string, () => Promise<JwtOnceError>, string, string]>([
-    ['audience mismatch', () => refusal(sign({ aud: 'https://other.example' }), options({ audience: AUDIENCE })), 'The token audience is not accepted', AUDIENCE],
+    [
+      'audience mismatch',
+      () => refusal(sign({ aud: 'https://other.example' }), options({ audience: AUDIENCE })),
+      'The token audience is not accepted',
+      AUDIENCE,
+    ],
     ['issuer mismatch', () => refusal(sign({ iss: 'https://evil.example' }), options({ issuer: ISSUER })), 'The token issuer is not accepted', ISSUER],
     ['subject mismatch', () => refusal(sign({ sub: 'alice' }), options({ subject: SUBJECT })), 'The token subject is not accepted', SUBJECT],
     [
@@ -65,7 +70,12 @@ describe('what a client is told about a refused claim: fixed text, never a confi
     ],
     ['no exp', () => refusal(sign({ exp: undefined }, { noTimestamp: true }), options()), 'The token has no exp', 'set maxAge'],
     ['no iat while maxAge is set', () => refusal(sign({}, { noTimestamp: true }), options({ maxAge: 60 })), 'The token has no iat', 'maxAge'],
-    ['a lifetime above maxTtl', () => refusal(sign({ exp: NOW_S + 2 * 86_400 }), options()), 'The token lives too long to be made single-use', 'maxTtl (86400 s)'],
+    [
+      'a lifetime above maxTtl',
+      () => refusal(sign({ exp: NOW_S + 2 * 86_400 }), options()),
+      'The token lives too long to be made single-use',
+      'maxTtl (86400 s)',
+    ],
   ])('%s: a fixed detail and challenge; the operator text stays in err.cause', async (_name, refuse, text, operatorText) => {
     const err = await refuse();
     expect(err).toBeInstanceOf(InvalidTokenError);
@@ -80,7 +90,8 @@ describe('what a client is told about a refused claim: fixed text, never a confi
 
   it('over HTTP (Express): the audience, issuer and subject never reach the client', async () => {
     const app = express();
-    const opts = { secret: SECRET, algorithms: ['HS256' as const], audience: AUDIENCE, issuer: ISSUER, subject: SUBJECT, store: new MemoryStore(), now: () => NOW };
+    const checks = { audience: AUDIENCE, issuer: ISSUER, subject: SUBJECT };
+    const opts = { secret: SECRET, algorithms: ['HS256' as const], ...checks, store: new MemoryStore(), now: () => NOW };
     app.post('/x', jwtOnce(opts), (_req, res) => {
       res.json({ ok: true });
     });

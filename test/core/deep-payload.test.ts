@@ -56,7 +56,13 @@ describe.each([2_500, 10_000])('a signed payload nested %i deep', (depth) => {
   });
 
   it('claimToken verifies and claims it like any other token', async () => {
-    const opts = { secret: SECRET, algorithms: ['HS256' as const], store: new MemoryStore(), now: () => NOW, maxTokenLength: MAX_TOKEN_LENGTH };
+    const opts = {
+      secret: SECRET,
+      algorithms: ['HS256' as const],
+      store: new MemoryStore(),
+      now: () => NOW,
+      maxTokenLength: MAX_TOKEN_LENGTH,
+    };
     expect(await statusOf(claimToken(token, opts))).toBe('passed');
     expect(await statusOf(claimToken(token, opts))).toBe(401);
   });
@@ -68,7 +74,8 @@ describe.each([2_500, 10_000])('a signed payload nested %i deep', (depth) => {
       (req as JwtOnceRequest).auth = JSON.parse(deepJson(depth, leaf)) as JwtPayload;
       next();
     };
-    const once = jwtOnce({ store: new MemoryStore(), now: () => NOW, maxTokenLength: MAX_TOKEN_LENGTH, verifiedPayload: (req) => (req as JwtOnceRequest).auth });
+    const verifiedPayload = (req: Request) => (req as JwtOnceRequest).auth;
+    const once = jwtOnce({ store: new MemoryStore(), now: () => NOW, maxTokenLength: MAX_TOKEN_LENGTH, verifiedPayload });
     app.post('/same', verifier('x'), once, (_req, res) => {
       res.json({ ok: true });
     });

@@ -34,7 +34,10 @@ const KEY_SHAPED: Array<[string, KeyInput]> = [
   ['Buffer("\\n" + PEM)', Buffer.from(`\n${PEM}`)],
   ['a BOM before the PEM (string)', `\uFEFF${PEM}`],
   ['a BOM before the PEM (Buffer)', Buffer.concat([BOM, Buffer.from(PEM)])],
-  ['Bag Attributes lines before the PEM (openssl pkcs12)', `Bag Attributes\n    localKeyID: 01 00 00 00 \nsubject=/CN=api.example\nissuer=/CN=api.example\n${PEM}`],
+  [
+    'Bag Attributes lines before the PEM (openssl pkcs12)',
+    `Bag Attributes\n    localKeyID: 01 00 00 00 \nsubject=/CN=api.example\nissuer=/CN=api.example\n${PEM}`,
+  ],
   ['Buffer(" " + PEM)', Buffer.from(` ${PEM}`)],
   ['a PKCS#1 PEM after a comment line', `# api signing key\n${rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()}`],
   ['an EC PEM with CRLF line ends after a blank line', `\r\n${ec.publicPem.replace(/\n/g, '\r\n')}`],
@@ -94,7 +97,8 @@ describe('a public key given as the HMAC secret (algorithm confusion)', () => {
 
   it('over HTTP: a resolver returning Buffer(" " + PEM) answers a forged token 401, without the key in the answer', async () => {
     const app = express();
-    app.post('/x', jwtOnce({ secret: () => Buffer.from(` ${PEM}`), algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW }), (_req, res) => {
+    const once = jwtOnce({ secret: () => Buffer.from(` ${PEM}`), algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW });
+    app.post('/x', once, (_req, res) => {
       res.json({ ok: true });
     });
     const server = await listen(createServer(app));
@@ -160,11 +164,14 @@ describe('HMAC secrets shorter than the hash (RFC 7518 s3.2)', () => {
       /did you mean `allowShortHmacSecret`/,
     );
     const behindVerifier = { allowShortHmacSecret: true } as unknown as VerifiedClaimOptions;
-    expect(configErrorOf(() => createVerifiedClaimer(behindVerifier)).message).toMatch(/`allowShortHmacSecret` is not used when claiming already-verified/);
+    expect(configErrorOf(() => createVerifiedClaimer(behindVerifier)).message).toMatch(
+      /`allowShortHmacSecret` is not used when claiming already-verified/,
+    );
   });
 
   it('a short JWT_ONCE_SECRET is refused at creation too; allowShortHmacSecret in code lets it through', async () => {
-    expect(configErrorOf(() => createRequestGuard({}, { JWT_ONCE_SECRET: 'short-env-secret' })).message).toMatch(/16 bytes; HS256 needs at least 32/);
+    const shortEnv = { JWT_ONCE_SECRET: 'short-env-secret' };
+    expect(configErrorOf(() => createRequestGuard({}, shortEnv)).message).toMatch(/16 bytes; HS256 needs at least 32/);
     expect(configErrorOf(() => createRequestGuard({}, { JWT_ONCE_SECRET: 'x'.repeat(40), JWT_ONCE_ALGORITHMS: 'HS512' })).message).toMatch(
       /40 bytes; HS512 needs at least 64/,
     );
@@ -177,7 +184,8 @@ describe('HMAC secrets shorter than the hash (RFC 7518 s3.2)', () => {
     const err = await invalidTokenErrorOf(createClaimer(options({ secret: () => 'abc', store }))(token));
     expect(err.message).toBe('No usable key for this token');
     expect((err.cause as Error).message).toMatch(/3 bytes; HS256 needs at least 32/);
-    const viaKeyObject = await invalidTokenErrorOf(createClaimer(options({ secret: () => createSecretKey(Buffer.from('abc')), store }))(token));
+    const shortKeyObject = createSecretKey(Buffer.from('abc'));
+    const viaKeyObject = await invalidTokenErrorOf(createClaimer(options({ secret: () => shortKeyObject, store }))(token));
     expect((viaKeyObject.cause as Error).message).toMatch(/3 bytes/);
     expect(store.size).toBe(0);
     expect(await codeOf(createClaimer(options({ secret: () => 'abc', store, allowShortHmacSecret: true }))(token))).toBe('passed');
