@@ -12,14 +12,14 @@ export type JwtOnceRequest = Request & {
 };
 
 /** Options of the Express {@link jwtOnce}. */
-export interface ExpressJwtOnceOptions extends GuardOptions<Request> {
+export type ExpressJwtOnceOptions = GuardOptions<Request> & {
   /**
    * Replaces the default answer to a refused token. Receives the
    * `JwtOnceError` (its `code` and `status` say what happened).
    * @default answers with the status, an RFC 6750 challenge and an RFC 9457 problem body
    */
   onError?: (err: JwtOnceError, req: Request, res: Response, next: NextFunction) => void;
-}
+};
 
 /** The adapter's own options, beside the {@link GuardOptions}. */
 const ADAPTER_OPTIONS = ['onError'] as const;

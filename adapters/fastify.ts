@@ -37,7 +37,7 @@ export type JwtOnceRequest = FastifyRequest & {
 };
 
 /** Options of the Fastify {@link jwtOnce}. Functions of the request receive the `FastifyRequest`. */
-export interface FastifyJwtOnceOptions extends GuardOptions<FastifyRequest> {
+export type FastifyJwtOnceOptions = GuardOptions<FastifyRequest> & {
   /**
    * Replaces the default answer to a refused token. Receives the
    * `JwtOnceError` (its `code` and `status` say what happened) and must
@@ -47,7 +47,7 @@ export interface FastifyJwtOnceOptions extends GuardOptions<FastifyRequest> {
    * @default answers with the status, an RFC 6750 challenge and an RFC 9457 problem body
    */
   onError?: (err: JwtOnceError, request: FastifyRequest, reply: FastifyReply) => unknown;
-}
+};
 
 /** A callback-style hook, for a route's `onRequest` or `preHandler`. */
 export type JwtOnceHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;

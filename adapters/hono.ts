@@ -13,14 +13,14 @@ export type JwtOnceVariables = {
 };
 
 /** Options of the Hono {@link jwtOnce}. Functions of the request receive the Hono `Context`. */
-export interface HonoJwtOnceOptions extends GuardOptions<Context> {
+export type HonoJwtOnceOptions = GuardOptions<Context> & {
   /**
    * Replaces the default answer to a refused token. Receives the
    * `JwtOnceError` (its `code` and `status` say what happened).
    * @default answers with the status, an RFC 6750 challenge and an RFC 9457 problem body
    */
   onError?: (err: JwtOnceError, c: Context) => Response | Promise<Response>;
-}
+};
 
 /** The adapter's own options, beside the {@link GuardOptions}. */
 const ADAPTER_OPTIONS = ['onError'] as const;

@@ -12,14 +12,14 @@ export interface JwtOnceState {
 }
 
 /** Options of the Koa {@link jwtOnce}. Functions of the request receive the Koa `ctx`. */
-export interface KoaJwtOnceOptions extends GuardOptions<Context> {
+export type KoaJwtOnceOptions = GuardOptions<Context> & {
   /**
    * Replaces the default answer to a refused token. Receives the
    * `JwtOnceError` (its `code` and `status` say what happened).
    * @default answers with the status, an RFC 6750 challenge and an RFC 9457 problem body
    */
   onError?: (err: JwtOnceError, ctx: Context, next: Next) => unknown;
-}
+};
 
 /** The adapter's own options, beside the {@link GuardOptions}. */
 const ADAPTER_OPTIONS = ['onError'] as const;

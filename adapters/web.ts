@@ -3,14 +3,14 @@
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type RequestGuard } from '../src/index.js';
 
 /** Options of {@link createWebGuard} and {@link withJwtOnce}. Functions of the request receive the `Request`. */
-export interface WebJwtOnceOptions extends GuardOptions<Request> {
+export type WebJwtOnceOptions = GuardOptions<Request> & {
   /**
    * Replaces the default answer to a refused token. Receives the
    * `JwtOnceError` (its `code` and `status` say what happened).
    * @default answers with the status, an RFC 6750 challenge and an RFC 9457 problem body
    */
   onError?: (err: JwtOnceError, request: Request) => Response | Promise<Response>;
-}
+};
 
 /** What {@link createWebGuard}'s function gives: the claim, or the refusal as a ready `Response`. */
 export type WebClaimOutcome = { ok: true; claim: Claim } | { ok: false; response: Response };

@@ -1,9 +1,9 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep } from './claim-step.js';
-import { ConfigError, InvalidTokenError } from './errors.js';
+import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
 import { perOptions } from './options-cache.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
+import { sameJson } from './same-json.js';
 
 /**
  * Claims tokens that a verifier in front of jwt-once (express-jwt, koa-jwt,
@@ -15,7 +15,7 @@ export type VerifiedClaimer = (
   context?: ClaimContext,
 ) => Promise<Claim>;
 
-const VERIFIER_OPTIONS = ['secret', 'algorithms', 'issuer', 'audience', 'subject'] as const;
+const VERIFIER_OPTIONS = ['secret', 'algorithms', 'allowShortHmacSecret', 'issuer', 'audience', 'subject'] as const;
 
 /** Decodes `token` (no signature check) and checks its payload is the one the verifier accepted. */
 function headerOfVerified(token: string, verifiedPayload: JwtPayload): JwtHeader {
@@ -34,7 +34,8 @@ function headerOfVerified(token: string, verifiedPayload: JwtPayload): JwtHeader
   }
   // Binds the replay key (from this token's signed part) to what was verified: a second,
   // unverified token sent beside the verified one cannot choose the key.
-  if (!isDeepStrictEqual(payload, verifiedPayload)) {
+  // Compared without recursion (see sameJson): a payload nested thousands deep is a 401 or a pass, never a RangeError.
+  if (!sameJson(payload, verifiedPayload)) {
     throw new InvalidTokenError('The token in the request is not the token the verifier accepted');
   }
   return header as JwtHeader;
@@ -75,7 +76,14 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
     if (typeof verifiedPayload !== 'object' || verifiedPayload === null || Array.isArray(verifiedPayload)) {
       throw new InvalidTokenError('No verified payload: jwt-once must run behind a verifier that accepted this token');
     }
-    const header = headerOfVerified(token, verifiedPayload);
+    let header: JwtHeader;
+    try {
+      header = headerOfVerified(token, verifiedPayload);
+    } catch (cause) {
+      // Whatever goes wrong while comparing the request's token with the verified payload is that token's refusal (401).
+      if (cause instanceof JwtOnceError) throw cause;
+      throw new InvalidTokenError('The token in the request is not the token the verifier accepted', { cause });
+    }
     return claimPayload(token, header, verifiedPayload, clock(), context);
   };
 }

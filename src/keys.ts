@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
+import { hmacSecretProblem, minHmacSecretBytes, type HmacSecretRules } from './hmac-secret.js';
 
 /** A verification key: a shared secret, a PEM public (or private) key, or a `KeyObject`. */
 export type KeyInput = string | Buffer | KeyObject;
@@ -22,10 +23,14 @@ export const SUPPORTED_ALGORITHMS: readonly Algorithm[] = [
 
 /** Checks the algorithm list once, at creation. */
 export function checkAlgorithms(algorithms: unknown): Algorithm[] {
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+  if (algorithms === undefined || algorithms === null || (Array.isArray(algorithms) && algorithms.length === 0)) {
     throw new ConfigError(
-      "`algorithms` is required: list the algorithms your tokens are signed with, e.g. { algorithms: ['HS256'] }",
+      "`algorithms` is required: a non-empty array of the algorithms your tokens are signed with, e.g. { algorithms: ['HS256'] }",
     );
+  }
+  if (!Array.isArray(algorithms)) {
+    const given = typeof algorithms === 'string' ? `the string ${JSON.stringify(algorithms.slice(0, 20))}` : `a ${typeof algorithms}`;
+    throw new ConfigError(`\`algorithms\` must be a non-empty array, e.g. ['HS256'], got ${given}`);
   }
   for (const alg of algorithms) {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
@@ -45,27 +50,51 @@ export function checkAlgorithms(algorithms: unknown): Algorithm[] {
   return [...new Set(algorithms as Algorithm[])];
 }
 
+/** Whether `input` holds a PEM block anywhere (text before it, such as a BOM or `Bag Attributes`, included). */
 function isPem(input: string | Buffer): boolean {
-  const head = typeof input === 'string' ? input.trimStart().slice(0, 11) : input.subarray(0, 11).toString('latin1');
-  return head === '-----BEGIN ';
+  return input.includes('-----BEGIN ');
+}
+
+/**
+ * How keys are checked: public-key algorithms, or HMAC with the rules of
+ * {@link hmacSecretProblem} (no key-shaped secret, a minimum length).
+ */
+export type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
+
+/**
+ * The {@link KeyRules} for `algorithms` (already checked by {@link checkAlgorithms}).
+ *
+ * @param allowShortHmacSecret the `allowShortHmacSecret` option: HMAC secrets below the hash size are accepted.
+ */
+export function keyRules(algorithms: readonly Algorithm[], allowShortHmacSecret: boolean): KeyRules {
+  if (!algorithms[0]!.startsWith('HS')) return { symmetric: false };
+  const { bytes, algorithm } = minHmacSecretBytes(algorithms);
+  return { symmetric: true, minBytes: bytes, algorithm, allowShort: allowShortHmacSecret };
 }
 
 /**
  * Turns a key into a `KeyObject` once, so verification does not re-parse it
- * on every call (jsonwebtoken does when given a string).
+ * on every call (jsonwebtoken does when given a string). An HMAC secret
+ * (string, Buffer or secret `KeyObject`) that is key-shaped (a PEM anywhere
+ * in it, a DER public key, a JWK) or shorter than the rules allow is refused.
  *
  * @param input the key as configured or as returned by a resolver.
- * @param symmetric whether the accepted algorithms are HMAC.
- * @param onBadKey builds the error for an unusable key.
+ * @param rules what the accepted algorithms need, see {@link keyRules}.
+ * @param onBadKey builds the error for an unusable key from the operator's explanation.
  */
 export function prepareKey(
   input: KeyInput,
-  symmetric: boolean,
+  rules: KeyRules,
   onBadKey: (message: string) => Error = (message) => new ConfigError(message),
 ): KeyObject {
+  const { symmetric } = rules;
   if (input instanceof KeyObject) {
     if (symmetric !== (input.type === 'secret')) {
       throw onBadKey(`a ${input.type} key cannot verify ${symmetric ? 'HMAC' : 'public-key'} algorithms`);
+    }
+    if (rules.symmetric) {
+      const problem = hmacSecretProblem(input, rules);
+      if (problem !== undefined) throw onBadKey(problem);
     }
     return input.type === 'private' ? createPublicKey(input) : input;
   }
@@ -73,32 +102,46 @@ export function prepareKey(
     throw onBadKey('`secret` must be a string, a Buffer, a KeyObject or a function returning one');
   }
   if (input.length === 0) throw onBadKey('`secret` is empty');
-  if (symmetric) {
-    if (isPem(input)) {
-      throw onBadKey('a PEM key was given for HMAC (HS*) algorithms: that is the algorithm-confusion trap. Use a shared secret, or RS*/PS*/ES* algorithms');
-    }
-    return createSecretKey(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
+  if (rules.symmetric) {
+    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+    const problem = hmacSecretProblem(bytes, rules);
+    if (problem !== undefined) throw onBadKey(problem);
+    return createSecretKey(bytes);
   }
   if (!isPem(input)) {
     throw onBadKey('public-key algorithms (RS*/PS*/ES*) need a PEM key or a KeyObject, not a shared secret');
   }
   try {
     return createPublicKey(input);
-  } catch (cause) {
+  } catch {
     throw onBadKey('the PEM key could not be parsed');
   }
 }
 
-/** Prepares keys returned by a {@link SecretResolver}, keeping the last few to avoid re-parsing. */
+/**
+ * Prepares keys returned by a {@link SecretResolver}, keeping the last few to
+ * avoid re-parsing and re-checking. A key that fails a check is an
+ * {@link InvalidTokenError} (401) for that token, with a fixed message; what
+ * is wrong with the key is in its `cause`, for logs.
+ */
 export class ResolvedKeyCache {
   private readonly cache = new Map<string | Buffer, KeyObject>();
-  constructor(private readonly symmetric: boolean, private readonly limit = 64) {}
+  /** KeyObjects already checked: a resolver returning the same objects pays the checks once. */
+  private readonly checked = new WeakMap<KeyObject, KeyObject>();
+  constructor(private readonly rules: KeyRules, private readonly limit = 64) {}
 
   get(input: KeyInput): KeyObject {
-    if (input instanceof KeyObject) return prepareKey(input, this.symmetric, invalidKey);
+    if (input instanceof KeyObject) {
+      let key = this.checked.get(input);
+      if (key === undefined) {
+        key = prepareKey(input, this.rules, invalidKey);
+        this.checked.set(input, key);
+      }
+      return key;
+    }
     const hit = this.cache.get(input);
     if (hit !== undefined) return hit;
-    const key = prepareKey(input, this.symmetric, invalidKey);
+    const key = prepareKey(input, this.rules, invalidKey);
     if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(input, key);
     return key;
@@ -106,5 +149,6 @@ export class ResolvedKeyCache {
 }
 
 function invalidKey(message: string): Error {
-  return new InvalidTokenError(`No usable key for this token: ${message}`);
+  const cause = new Error(`jwt-once: the key the resolver returned is refused: ${message}`);
+  return new InvalidTokenError('No usable key for this token', { cause });
 }

@@ -44,18 +44,25 @@ export function claimExpiry(payload: JwtPayload, rules: LifetimeRules): number {
     throw new InvalidTokenError('The token was issued in the future (iat)');
   }
   if (maxAge !== undefined) {
-    if (iat === undefined) throw new InvalidTokenError('The token has no iat, which maxAge requires');
+    if (iat === undefined) {
+      throw new InvalidTokenError('The token has no iat', { cause: new Error('jwt-once: maxAge is set, so a token must carry iat') });
+    }
     lastValid = Math.min(lastValid, iat + maxAge + clockTolerance);
   }
   if (lastValid === Number.POSITIVE_INFINITY) {
-    throw new InvalidTokenError('The token has no exp; a single-use token must expire (or set maxAge to bound it by iat)');
+    // The advice is the operator's: the client is told what is wrong with its token, no more.
+    throw new InvalidTokenError('The token has no exp', {
+      cause: new Error('jwt-once: a single-use token must expire; set maxAge to accept tokens without exp, bounded by their iat'),
+    });
   }
   const expiresAt = lastValid * 1000;
   if (expiresAt <= now) {
     throw new ExpiredTokenError('The token has expired', { expiredAt: new Date(expiresAt) });
   }
   if (expiresAt - now > maxTtl * 1000) {
-    throw new InvalidTokenError(`The token lives longer than maxTtl (${maxTtl} s); refusing to hold its claim that long`);
+    throw new InvalidTokenError('The token lives too long to be made single-use', {
+      cause: new Error(`jwt-once: the token lives longer than maxTtl (${maxTtl} s); refusing to hold its claim that long`),
+    });
   }
   return Math.ceil(expiresAt) + CLAIM_MARGIN_MS;
 }

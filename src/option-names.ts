@@ -11,6 +11,7 @@ import type { ClaimOptions } from './options.js';
 export const CLAIM_OPTION_NAMES = [
   'secret',
   'algorithms',
+  'allowShortHmacSecret',
   'issuer',
   'audience',
   'subject',

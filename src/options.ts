@@ -38,6 +38,16 @@ export interface ClaimOptions {
   secret: KeyInput | SecretResolver;
   /** Accepted algorithms. Required and non-empty; `none` is refused. */
   algorithms: readonly Algorithm[];
+  /**
+   * **Unsafe.** Accept an HMAC secret shorter than the hash output (RFC 7518
+   * s3.2: 32 bytes for HS256, 48 for HS384, 64 for HS512; with several HS*
+   * algorithms listed, the largest). Only to keep a legacy short secret
+   * working while it is rotated: a short secret can be guessed offline from
+   * any one token, and then anyone can sign tokens. A public key given as the
+   * secret is refused even so.
+   * @default false (a short secret is a ConfigError at creation, and a short secret returned by a resolver a 401)
+   */
+  allowShortHmacSecret?: boolean;
   /** Expected `iss` (one or any of several). @default not checked */
   issuer?: string | string[];
   /** Expected `aud`. @default not checked */
@@ -106,7 +116,7 @@ export interface ClaimOptions {
  * {@link ClaimOptions} without the verification settings, which belong to the
  * verifier in front of jwt-once.
  */
-export type VerifiedClaimOptions = Omit<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'subject'>;
+export type VerifiedClaimOptions = Omit<ClaimOptions, 'secret' | 'algorithms' | 'allowShortHmacSecret' | 'issuer' | 'audience' | 'subject'>;
 
 /** A successful claim. */
 export interface Claim {

@@ -9,17 +9,44 @@ import { CLAIM_OPTION_NAMES, type Unlisted } from './option-names.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 
 /**
+ * Where the verification key of an adapter comes from, as a type:
+ *
+ * - a `secret` in code: then `algorithms` is required too (`jwtOnce({ secret })`
+ *   alone does not type-check);
+ * - no `secret` key: `JWT_ONCE_SECRET` and `JWT_ONCE_ALGORITHMS` (default
+ *   `HS256`) are read from the environment, and `algorithms` given in code
+ *   wins. A `secret` key whose value is `undefined` is a {@link ConfigError}
+ *   at run time, never a fall-back to the environment.
+ */
+export type GuardKeyOptions =
+  | {
+      /** The verification key, see {@link ClaimOptions.secret}. */
+      secret: ClaimOptions['secret'];
+      /** Accepted algorithms, required with a `secret`: a non-empty array, e.g. `['HS256']`. */
+      algorithms: ClaimOptions['algorithms'];
+    }
+  | {
+      /** @default process.env.JWT_ONCE_SECRET, read only when the options have no `secret` key */
+      secret?: undefined;
+      /** @default process.env.JWT_ONCE_ALGORITHMS, or ['HS256'] */
+      algorithms?: ClaimOptions['algorithms'];
+    };
+
+/**
  * Options every adapter takes: the {@link ClaimOptions} plus how to find the
- * token in a request. With no `secret` key at all, `secret`, `algorithms`,
- * `issuer`, `audience` and `store` come from the environment (see
+ * token in a request, with `secret` and `algorithms` as {@link GuardKeyOptions}
+ * says. With no `secret` key at all, `secret`, `algorithms`, `issuer`,
+ * `audience` and `store` come from the environment (see
  * {@link optionsFromEnv}); a `secret` key whose value is `undefined`, `null`
  * or `''` (an unset variable) is a {@link ConfigError}, never a fallback.
+ *
+ * @example
+ * const options: GuardOptions<Request> = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] };
  */
-export interface GuardOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algorithms' | 'scope'> {
-  /** @default process.env.JWT_ONCE_SECRET, read only when the options have no `secret` key */
-  secret?: ClaimOptions['secret'];
-  /** @default process.env.JWT_ONCE_ALGORITHMS, or ['HS256'] when the secret comes from the environment */
-  algorithms?: ClaimOptions['algorithms'];
+export type GuardOptions<Req> = GuardBaseOptions<Req> & GuardKeyOptions;
+
+/** The {@link GuardOptions} other than `secret` and `algorithms`. */
+export interface GuardBaseOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algorithms' | 'scope'> {
   /**
    * Reads the token from the request; replaces the `Authorization: Bearer`
    * and `cookie` lookups. Return `undefined` for "no token".

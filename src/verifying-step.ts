@@ -3,27 +3,14 @@ import jwt from 'jsonwebtoken';
 import type { Jwt, VerifyOptions } from 'jsonwebtoken';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
-import { ConfigError, ExpiredTokenError, InvalidTokenError, JwtOnceError } from './errors.js';
-import { checkAlgorithms, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
+import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
+import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
+import { describeVerifyError } from './verify-error.js';
 
 // The verification both `createClaimer` and `createTokenPeeker` run before their step:
 // its own file, so claim-token.ts and peek-token.ts are siblings that import it (no cycle).
-const { verify, decode, JsonWebTokenError, TokenExpiredError, NotBeforeError } = jwt;
-
-/** jsonwebtoken's error as a JwtOnceError (401); never quotes the token. */
-function describeVerifyError(err: unknown): JwtOnceError {
-  if (err instanceof TokenExpiredError) {
-    return new ExpiredTokenError('The token has expired', { expiredAt: err.expiredAt });
-  }
-  if (err instanceof NotBeforeError) {
-    return new InvalidTokenError('The token is not valid yet (nbf)');
-  }
-  // jsonwebtoken's own messages name the failed check, never the token. Anything else (a
-  // SyntaxError quoting the decoded payload, a TypeError on a `null` payload) gets no detail.
-  const reason = err instanceof JsonWebTokenError ? err.message : 'the token is malformed';
-  return new InvalidTokenError(`The token is invalid: ${reason}`);
-}
+const { verify, decode } = jwt;
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
 export type AfterVerify<R> = (
@@ -51,7 +38,9 @@ export function createVerifyingStep<R>(
     throw new ConfigError('options are required: { secret, algorithms }');
   }
   const algorithms = checkAlgorithms(options.algorithms);
-  const symmetric = algorithms[0]!.startsWith('HS');
+  const { allowShortHmacSecret = false } = options;
+  if (typeof allowShortHmacSecret !== 'boolean') throw new ConfigError('`allowShortHmacSecret` must be a boolean');
+  const rules = keyRules(algorithms, allowShortHmacSecret);
   const { secret } = options;
   if (secret === undefined || secret === null || (secret as unknown) === '') {
     const given = Object.prototype.hasOwnProperty.call(options, 'secret')
@@ -59,9 +48,9 @@ export function createVerifyingStep<R>(
       : '';
     throw new ConfigError(`${given}\`secret\` is required: the shared secret, a PEM public key, a KeyObject, or a key lookup function`);
   }
-  const staticKey: KeyObject | undefined = typeof secret === 'function' ? undefined : prepareKey(secret, symmetric);
+  const staticKey: KeyObject | undefined = typeof secret === 'function' ? undefined : prepareKey(secret, rules);
   const resolver: SecretResolver | undefined = typeof secret === 'function' ? secret : undefined;
-  const resolvedKeys = new ResolvedKeyCache(symmetric);
+  const resolvedKeys = new ResolvedKeyCache(rules);
 
   const step = prepareClaimStep(options);
   const { clockTolerance, maxAge, maxTokenLength, clock } = step;

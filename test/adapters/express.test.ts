@@ -233,6 +233,7 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
   });
 
   it('throws at creation on misconfiguration', () => {
+    // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => jwtOnce({ secret: HS_SECRET, algorithms: ['none' as 'HS256'] })).toThrow(/none/);
     expect(() => jwtOnce(opts({ cookie: '' }))).toThrow(/cookie/);

@@ -158,6 +158,7 @@ describe('Fastify jwtOnce (route hook)', () => {
   });
 
   it('throws at creation on misconfiguration', () => {
+    // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => jwtOnce(opts({ scope: 42 as unknown as string }))).toThrow(/scope/);
     expect(() => jwtOnce(opts({ onError: 'log' as unknown as FastifyJwtOnceOptions['onError'] }))).toThrow(

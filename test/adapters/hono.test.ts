@@ -195,6 +195,7 @@ describe('Hono jwtOnce', () => {
   });
 
   it('throws at creation on misconfiguration', () => {
+    // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => jwtOnce(opts({ scope: 42 as unknown as string }))).toThrow(/scope/);
   });

@@ -219,6 +219,7 @@ describe('Koa jwtOnce', () => {
   });
 
   it('throws at creation on misconfiguration', () => {
+    // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => jwtOnce({ secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => jwtOnce(opts({ cookie: '' }))).toThrow(/cookie/);
   });

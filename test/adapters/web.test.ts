@@ -119,6 +119,7 @@ describe('withJwtOnce (called directly)', () => {
   });
 
   it('throws at creation on misconfiguration', () => {
+    // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => withJwtOnce(ok, { secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => withJwtOnce('nope' as unknown as typeof ok, opts())).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG' }));
     expect(() => createWebGuard(opts({ onError: 'log' as unknown as WebJwtOnceOptions['onError'] }))).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG' }));

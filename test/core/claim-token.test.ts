@@ -309,15 +309,20 @@ describe('hooks', () => {
 describe('createClaimer misconfiguration', () => {
   it.each([
     ['no secret', { algorithms: ['HS256'] }, /secret.*required/],
-    ['no algorithms', { secret: 's' }, /algorithms.*required/],
-    ['empty algorithms', { secret: 's', algorithms: [] }, /algorithms.*required/],
-    ["'none'", { secret: 's', algorithms: ['none'] }, /must not include 'none'/],
-    ['an unknown algorithm', { secret: 's', algorithms: ['HS999'] }, /unsupported algorithm/],
-    ['mixed HMAC and RSA', { secret: 's', algorithms: ['HS256', 'RS256'] }, /mixes HMAC/],
+    ['no algorithms', { secret: HS_SECRET }, /algorithms.*required/],
+    ['empty algorithms', { secret: HS_SECRET, algorithms: [] }, /algorithms.*required/],
+    [
+      "algorithms: 'HS256' (a string)",
+      { secret: HS_SECRET, algorithms: 'HS256' },
+      /`algorithms` must be a non-empty array, e\.g\. \['HS256'\], got the string "HS256"/,
+    ],
+    ["'none'", { secret: HS_SECRET, algorithms: ['none'] }, /must not include 'none'/],
+    ['an unknown algorithm', { secret: HS_SECRET, algorithms: ['HS999'] }, /unsupported algorithm/],
+    ['mixed HMAC and RSA', { secret: HS_SECRET, algorithms: ['HS256', 'RS256'] }, /mixes HMAC/],
     ['a PEM key for HS256', { secret: rsaKeys().publicPem, algorithms: ['HS256'] }, /algorithm-confusion/],
-    ['a shared secret for RS256', { secret: 'shared', algorithms: ['RS256'] }, /need a PEM key/],
-    ['a negative clockTolerance', { secret: 's', algorithms: ['HS256'], clockTolerance: -1 }, /clockTolerance/],
-    ['a store of the wrong kind', { secret: 's', algorithms: ['HS256'], store: 42 }, /store/],
+    ['a shared secret for RS256', { secret: HS_SECRET, algorithms: ['RS256'] }, /need a PEM key/],
+    ['a negative clockTolerance', { secret: HS_SECRET, algorithms: ['HS256'], clockTolerance: -1 }, /clockTolerance/],
+    ['a store of the wrong kind', { secret: HS_SECRET, algorithms: ['HS256'], store: 42 }, /store/],
   ])('throws at creation on %s', (_name, opts, message) => {
     expect(() => createClaimer(opts as unknown as ClaimOptions)).toThrow(message);
     try {

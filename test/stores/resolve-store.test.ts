@@ -92,7 +92,7 @@ describe('the store option', () => {
   });
 
   it('JWT_ONCE_STORE feeds the store', () => {
-    expect(optionsFromEnv({ JWT_ONCE_SECRET: 's', JWT_ONCE_STORE: 'sqlite://x.db' }).store).toBe('sqlite://x.db');
-    expect(optionsFromEnv({ JWT_ONCE_SECRET: 's' }).store).toBeUndefined();
+    expect(optionsFromEnv({ JWT_ONCE_SECRET: HS_SECRET, JWT_ONCE_STORE: 'sqlite://x.db' }).store).toBe('sqlite://x.db');
+    expect(optionsFromEnv({ JWT_ONCE_SECRET: HS_SECRET }).store).toBeUndefined();
   });
 });
