@@ -8,5 +8,6 @@
  * if (isThenable(result)) Promise.resolve(result).catch(() => undefined);
  */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  return typeof (value as PromiseLike<unknown>).then === 'function';
 }
