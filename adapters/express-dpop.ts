@@ -28,6 +28,10 @@ export interface ExpressDpopOptions extends DpopGuardOptions<Request> {
  * On success `req.dpop` holds the proof; a refused proof gets a 401 with
  * `WWW-Authenticate: DPoP error="invalid_dpop_proof"`, a store failure a 503.
  *
+ * Anything that is not a refusal (a throwing or rejecting `onError`,
+ * `accessTokenPayload` or `nonce` callback) goes to `next(err)`, on Express 4
+ * as on 5: never an unhandled rejection, never a pass.
+ *
  * @example
  * import { dpopOnce } from 'jwt-once/express';
  * app.post('/token', dpopOnce({ origin: 'https://as.example.com', store: 'redis://127.0.0.1:6379' }), (req, res) => {
@@ -38,7 +42,7 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
   const guard = createDpopGuard<Request>(options);
   const { onError, origin } = options;
 
-  return async function dpopOnceMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function guarded(req: Request, res: Response, next: NextFunction): Promise<void> {
     let proof: DpopProof;
     try {
       proof = await guard.check(req, {
@@ -56,6 +60,13 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
     }
     (req as DpopOnceRequest).dpop = proof;
     next();
+  }
+
+  // Express 4 ignores the promise a handler returns: whatever throws after the
+  // first await (onError, accessTokenPayload, a nonce callback) would be an
+  // unhandled rejection, which ends the process. Catch it here, on 4 as on 5.
+  return function dpopOnceMiddleware(req: Request, res: Response, next: NextFunction): void {
+    guarded(req, res, next).catch(next);
   };
 }
 

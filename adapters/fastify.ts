@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type JwtPayload, type RequestGuard } from '../src/index.js';
 import { noRouteMatched, routeLabel } from '../src/route-scope.js';
+import { isThenable } from '../src/thenable.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -116,16 +117,19 @@ export function jwtOnce(options?: FastifyJwtOnceOptions): JwtOnceHook {
   const onError = options?.onError;
 
   const refuse = (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    // Not a refusal (a throwing getToken, scope or verifiedPayload): Fastify's error handling, never a pass.
     if (!(err instanceof JwtOnceError)) return done(err as Error);
-    if (onError === undefined) {
-      const answer = errorResponse(err);
-      reply.code(answer.status).headers(answer.headers).send(answer.body);
-      return;
-    }
-    // Never `done()` after a refusal: the request does not reach the handler.
+    // Never `done()` after a refusal: the request does not reach the handler. Whatever
+    // throws or rejects here goes to `done(err)`, never to an unhandled rejection.
     try {
+      if (onError === undefined) {
+        const answer = errorResponse(err);
+        reply.code(answer.status).headers(answer.headers).send(answer.body);
+        return;
+      }
       const result = onError(err, request, reply);
-      if (result instanceof Promise) result.catch((thrown: unknown) => done(thrown as Error));
+      // The reply itself is a thenable (it settles when the response is sent): not onError's outcome.
+      if (result !== reply && isThenable(result)) Promise.resolve(result).catch((thrown: unknown) => done(thrown as Error));
     } catch (thrown) {
       done(thrown as Error);
     }

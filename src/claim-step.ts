@@ -8,6 +8,7 @@ import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOption
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
 import { timeBound } from './stores/time-bound.js';
+import { isThenable } from './thenable.js';
 
 /**
  * A clock that never runs backwards: after a step back (NTP, VM resume), a token
@@ -17,8 +18,10 @@ import { timeBound } from './stores/time-bound.js';
 function monotonic(clock: () => number): () => number {
   let latest = Number.NEGATIVE_INFINITY;
   return () => {
-    const reading = clock();
+    const reading: unknown = clock();
     if (typeof reading !== 'number' || !Number.isFinite(reading)) {
+      // A promised time is refused; its rejection must not go unhandled.
+      if (isThenable(reading)) Promise.resolve(reading).catch(() => undefined);
       throw new ConfigError('`now` must return the time as a finite number of epoch ms');
     }
     if (reading > latest) latest = reading;
@@ -41,7 +44,7 @@ function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () 
   try {
     const result = hook(event());
     // An async hook that rejects must not become an unhandled rejection.
-    if (result instanceof Promise) result.catch(() => undefined);
+    if (isThenable(result)) Promise.resolve(result).catch(() => undefined);
   } catch {
     // Hooks observe; they never change the outcome.
   }
@@ -62,7 +65,7 @@ function reportStoreError(hook: ((error: StoreError) => unknown) | undefined, er
   if (hook === undefined) return error;
   try {
     const result = hook(error);
-    if (result instanceof Promise) result.catch(() => undefined);
+    if (isThenable(result)) Promise.resolve(result).catch(() => undefined);
   } catch {
     // Hooks observe; they never change the outcome.
   }

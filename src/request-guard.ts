@@ -7,6 +7,7 @@ import { ConfigError } from './errors.js';
 import { checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES, type Unlisted } from './option-names.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
+import { isThenable } from './thenable.js';
 
 /**
  * Where the verification key of an adapter comes from, as a type:
@@ -185,10 +186,6 @@ export function createRequestGuard<Req>(
       await done.release().catch(() => undefined);
     },
   };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** The scope a `scope` function gives: a string, synchronously; anything else is a ConfigError (500). */

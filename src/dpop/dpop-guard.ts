@@ -1,6 +1,7 @@
 import { ConfigError, DpopProofError } from '../errors.js';
 import { createDpopChecker } from './check-proof.js';
 import type { DpopOptions, DpopProof, DpopRequest } from './options.js';
+import { isThenable } from '../thenable.js';
 
 /** Options of the DPoP middleware of every adapter: {@link DpopOptions} plus where the access token's payload is. */
 export interface DpopGuardOptions<Req> extends DpopOptions {
@@ -9,6 +10,8 @@ export interface DpopGuardOptions<Req> extends DpopOptions {
    * verified payload from the request (e.g. `req.auth`). Its `cnf.jkt` must
    * then equal the proof key's thumbprint, and the token must come as
    * `Authorization: DPoP <token>` (RFC 9449 s7.1). No payload is a 401.
+   * A promised payload is awaited; a function that throws or rejects fails
+   * the request (5xx), never passes it.
    * @default none: no key binding is checked (an authorization server's token endpoint)
    */
   accessTokenPayload?: (request: Req) => unknown;
@@ -63,23 +66,30 @@ export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}): DpopG
     throw new ConfigError('`accessTokenPayload` must be a function of the request returning the verified access-token payload');
   }
   const checker = createDpopChecker(rest);
+
+  /** The `cnf.jkt` binding: needs the token as `Authorization: DPoP` and a verified payload. */
+  function bound(proof: DpopRequestParts['proof'], dpopRequest: DpopRequest, payload: unknown): Promise<DpopProof> {
+    if (dpopRequest.accessToken === undefined) {
+      throw new DpopProofError('The access token must be sent as Authorization: DPoP <token>');
+    }
+    if (typeof payload !== 'object' || payload === null) {
+      throw new DpopProofError('No verified access-token payload: the DPoP middleware must run behind the token verifier');
+    }
+    dpopRequest.accessTokenPayload = payload as Record<string, unknown>;
+    return checker(proof, dpopRequest);
+  }
+
   return {
     check(request, parts) {
       try {
         const dpopRequest: DpopRequest = { method: parts.method, url: parts.url, request };
         const accessToken = dpopAccessToken(parts.authorization);
         if (accessToken !== undefined) dpopRequest.accessToken = accessToken;
-        if (accessTokenPayload !== undefined) {
-          const payload = accessTokenPayload(request);
-          if (accessToken === undefined) {
-            throw new DpopProofError('The access token must be sent as Authorization: DPoP <token>');
-          }
-          if (typeof payload !== 'object' || payload === null) {
-            throw new DpopProofError('No verified access-token payload: the DPoP middleware must run behind the token verifier');
-          }
-          dpopRequest.accessTokenPayload = payload as Record<string, unknown>;
-        }
-        return checker(parts.proof, dpopRequest);
+        if (accessTokenPayload === undefined) return checker(parts.proof, dpopRequest);
+        const payload = accessTokenPayload(request);
+        // A promised payload is awaited: its rejection fails the request (5xx), never goes unhandled.
+        if (isThenable(payload)) return Promise.resolve(payload).then((p) => bound(parts.proof, dpopRequest, p));
+        return bound(parts.proof, dpopRequest, payload);
       } catch (err) {
         return Promise.reject(err);
       }

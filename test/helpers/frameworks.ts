@@ -15,6 +15,8 @@ type HonoEnv = { Variables: honoAdapter.JwtOnceVariables };
 export interface Route {
   method: 'get' | 'post';
   path: string;
+  /** Options of this route's middleware, instead of the ones given for every route. */
+  options?: AnyOptions;
 }
 
 /** A real HTTP server on loopback; `reached` counts the requests that got to a handler. */
@@ -29,7 +31,8 @@ export type AnyOptions = Record<string, unknown>;
 
 /**
  * One framework behind one interface, so a behaviour is tested the same way on
- * Express 5, Express 4, Koa (with @koa/router) and Hono. Errors passed to the
+ * Express 5, Express 4, Koa (with @koa/router) and Hono (Fastify and the Web
+ * adapter: see guarded-servers.ts). Errors passed to the
  * framework's error handling are answered `{ code }` with their status (500).
  */
 export interface Framework {
@@ -42,10 +45,14 @@ export interface Framework {
   onRoutes(options: AnyOptions, routes: Route[], mount?: string): Promise<Served>;
   /** jwtOnce in `app.use()` before the routes: no route is matched where it runs. */
   inUse(options: AnyOptions, routes: Route[]): Promise<Served>;
+  /** The adapter's dpopOnce on each route as a route handler. */
+  dpopOnRoutes(options: AnyOptions, routes: Route[]): Promise<Served>;
 }
 
-const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code ?? null;
-const statusOf = (err: unknown): number => {
+/** The `code` every test app answers an error passed to the framework's error handling with (`null` when none). */
+export const codeOf = (err: unknown): unknown => (err as { code?: unknown } | null)?.code ?? null;
+/** The status every test app answers such an error with: its numeric `status`, else 500. */
+export const statusOf = (err: unknown): number => {
   const status = (err as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : 500;
 };
@@ -70,13 +77,17 @@ function expressFramework(name: string, express: (typeof EXPRESS_VERSIONS)[numbe
     onRoutes: (options, routes, mount) =>
       start((app, handler) => {
         const router = mount === undefined ? app : express.Router();
-        for (const { method, path } of routes) router[method](path, expressAdapter.jwtOnce(options), handler);
+        for (const route of routes) router[route.method](route.path, expressAdapter.jwtOnce(route.options ?? options), handler);
         if (mount !== undefined) app.use(mount, router);
       }),
     inUse: (options, routes) =>
       start((app, handler) => {
         app.use(expressAdapter.jwtOnce(options));
         for (const { method, path } of routes) app[method](path, handler);
+      }),
+    dpopOnRoutes: (options, routes) =>
+      start((app, handler) => {
+        for (const route of routes) app[route.method](route.path, expressAdapter.dpopOnce(route.options ?? options), handler);
       }),
   };
 }
@@ -107,7 +118,7 @@ function koaFramework(): Framework {
     onRoutes: (options, routes, mount) =>
       start((app, handler) => {
         const router = new Router(mount === undefined ? {} : { prefix: mount });
-        for (const { method, path } of routes) router[method](path, koaAdapter.jwtOnce(options), handler);
+        for (const route of routes) router[route.method](route.path, koaAdapter.jwtOnce(route.options ?? options), handler);
         app.use(router.routes());
       }),
     inUse: (options, routes) =>
@@ -115,6 +126,12 @@ function koaFramework(): Framework {
         const router = new Router();
         for (const { method, path } of routes) router[method](path, handler);
         app.use(koaAdapter.jwtOnce(options)).use(router.routes());
+      }),
+    dpopOnRoutes: (options, routes) =>
+      start((app, handler) => {
+        const router = new Router();
+        for (const route of routes) router[route.method](route.path, koaAdapter.dpopOnce(route.options ?? options), handler);
+        app.use(router.routes());
       }),
   };
 }
@@ -136,13 +153,17 @@ function honoFramework(): Framework {
     onRoutes: (options, routes, mount) =>
       start((app, handler) => {
         const router = mount === undefined ? app : new Hono<HonoEnv>();
-        for (const { method, path } of routes) router[method](path, honoAdapter.jwtOnce(options), handler);
+        for (const route of routes) router[route.method](route.path, honoAdapter.jwtOnce(route.options ?? options), handler);
         if (mount !== undefined) app.route(mount, router);
       }),
     inUse: (options, routes) =>
       start((app, handler) => {
         app.use(honoAdapter.jwtOnce(options));
         for (const { method, path } of routes) app[method](path, handler);
+      }),
+    dpopOnRoutes: (options, routes) =>
+      start((app, handler) => {
+        for (const route of routes) app[route.method](route.path, honoAdapter.dpopOnce(route.options ?? options), handler);
       }),
   };
 }
