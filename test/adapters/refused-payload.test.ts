@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import Router from '@koa/router';
 import type { Request as ExpressRequest } from 'express';
-import Fastify, { type FastifyRequest } from 'fastify';
-import { Hono } from 'hono';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Hono, type Context } from 'hono';
 import Koa from 'koa';
 import { dpopOnce as expressDpop, type DpopOnceRequest } from '../../adapters/express-dpop.js';
 import { jwtOnce as expressJwtOnce, type JwtOnceRequest as ExpressJwtOnceRequest } from '../../adapters/express.js';
@@ -19,7 +19,8 @@ import { dpopOnce as honoDpop, type DpopOnceVariables } from '../../adapters/hon
 import { jwtOnce as honoJwtOnce, type JwtOnceVariables } from '../../adapters/hono.js';
 import { dpopOnce as koaDpop } from '../../adapters/koa-dpop.js';
 import { jwtOnce as koaJwtOnce } from '../../adapters/koa.js';
-import { MemoryStore, type Claim, type DpopProof } from '../../src/index.js';
+import type { DpopProof } from '../../src/dpop/options.js';
+import { MemoryStore, type Claim } from '../../src/index.js';
 import { dpopKey, HTU, proofClaims, signProof } from '../helpers/dpop.js';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions.js';
 import { listen } from '../helpers/http.js';
@@ -122,20 +123,19 @@ const koaApps: Array<[string, Start]> = [
 const honoApps: Array<[string, Start]> = [
   ["Hono jwtOnce (c.get('jwtPayload'), c.get('jwtOnce'))", (store) => {
     const app = new Hono<{ Variables: JwtOnceVariables }>();
-    const onError = (err: { code: string }, c: Parameters<Parameters<typeof app.post>[2]>[0]) =>
-      c.json(report(err.code, c.get('jwtPayload'), c.get('jwtOnce')), 401);
+    const onError = (err: { code: string }, c: Context) => c.json(report(err.code, c.get('jwtPayload'), c.get('jwtOnce')), 401);
     app.post(PATH, honoJwtOnce({ ...jwtOptions(store), onError }), (c) => c.json(report(null, c.get('jwtPayload'), c.get('jwtOnce'))));
     return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
   }],
   ["Hono dpopOnce (c.get('dpop'))", (store) => {
     const app = new Hono<{ Variables: DpopOnceVariables }>();
-    const onError = (err: { code: string }, c: Parameters<Parameters<typeof app.post>[2]>[0]) => c.json(proofReport(err.code, c.get('dpop')), 401);
+    const onError = (err: { code: string }, c: Context) => c.json(proofReport(err.code, c.get('dpop')), 401);
     app.post(PATH, honoDpop({ ...dpopOptions(store), onError }), (c) => c.json(proofReport(null, c.get('dpop'))));
     return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
   }],
 ];
 
-async function fastifyApp(configure: (app: ReturnType<typeof Fastify>) => void): Promise<Running> {
+async function fastifyApp(configure: (app: FastifyInstance) => void): Promise<Running> {
   const app = Fastify();
   configure(app);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -165,7 +165,8 @@ const key = dpopKey('ES256');
 
 /** One credential, the same for both presentations: a bearer token, or a DPoP proof. */
 function credential(name: string): Record<string, string> {
-  return name.includes('dpopOnce') ? { dpop: signProof(key, proofClaims()) } : { authorization: `Bearer ${hsToken({ sub: 'alice' }, 300, SECRET)}` };
+  if (name.includes('dpopOnce')) return { dpop: signProof(key, proofClaims()) };
+  return { authorization: `Bearer ${hsToken({ sub: 'alice' }, 300, SECRET)}` };
 }
 
 describe.each([...expressApps, ...koaApps, ...honoApps, ...fastifyApps])('%s: a refused request carries no payload', (name, start) => {
