@@ -55,8 +55,8 @@ export function routeScope(c: Context): string {
  * failure a 503. Works on `@hono/node-server` and with `app.request()`.
  *
  * Errors thrown downstream keep their own answer. With `releaseOnError`, a
- * downstream error or a 5xx response releases the claim before the response
- * is sent.
+ * downstream throw (any value, whatever status answers it) or a 5xx response
+ * releases the claim before the response is sent; a 4xx response keeps it.
  *
  * With no `secret` key it reads `JWT_ONCE_SECRET` (and `JWT_ONCE_ALGORITHMS`,
  * `JWT_ONCE_ISSUER`, `JWT_ONCE_AUDIENCE`, `JWT_ONCE_STORE`) from the
@@ -92,7 +92,13 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
     c.set('jwtPayload', claim.payload);
     c.set('jwtOnce', claim);
     if (!guard.releaseOnError) return next();
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      // Hono hands only `Error`s to app.onError; anything else thrown downstream rejects here.
+      await guard.settle(claim, { threw: true, status: 500 });
+      throw err;
+    }
     // Hono catches downstream errors in its own error handler: `c.error` says one was thrown.
     await guard.settle(claim, { threw: c.error !== undefined, status: c.res.status });
     return undefined;
