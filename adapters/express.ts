@@ -1,7 +1,8 @@
+import { METHODS } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
-import { foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
+import { ANY_METHOD, foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The request after `jwtOnce` let it through. */
 export type JwtOnceRequest = Request & {
@@ -24,14 +25,27 @@ export type ExpressJwtOnceOptions = GuardOptions<Request> & {
 /** The adapter's own options, beside the {@link GuardOptions}. */
 const ADAPTER_OPTIONS = ['onError'] as const;
 
+/** What Express 4 and 5 (router 2) leave on `req.route`: the matched route's pattern and methods. */
+type MatchedRoute = { path?: unknown; methods?: Record<string, unknown> };
+
 /**
- * A `scope` for Express: the method and the route pattern the router matched,
- * `req.method + ' ' + req.baseUrl + req.route.path` (e.g. `POST /api/magic-login`),
- * so a token passes once per route whatever the spelling of the URL (Express
- * ignores case and a trailing slash). The mount path (`req.baseUrl`) is the
- * client's spelling and is folded (lower case, no repeated or trailing
- * slashes); a router mounted on a parameter (`app.use('/:tenant', router)`)
- * gives one scope per value. `HEAD` counts as `GET`.
+ * A `scope` for Express: the methods and the pattern of the route the router
+ * matched, `<methods> <req.baseUrl folded><req.route.path>`, e.g.
+ * `POST /api/magic-login`. A token passes once per route, whatever the
+ * spelling of the URL (Express ignores case and a trailing slash) and
+ * whatever the method.
+ *
+ * - Methods: every method the route (`req.route`, one `Route` object per
+ *   `app.post()`, `app.route()` or `router.all()` call) is registered for,
+ *   not the request's: upper case, `HEAD` as `GET`, sorted, comma-joined
+ *   (`app.route('/x').get(...).post(...)` is `GET,POST /x`); `*` for a route
+ *   of every method (`app.all()`, `router.all()`). Two routes on one path
+ *   (`app.get('/x')`, `app.post('/x')`) stay two scopes.
+ * - Mount: `req.baseUrl` is the client's spelling of the mount path, and
+ *   Express does not say which mount pattern matched it. It is folded: each
+ *   segment percent-decoded once, lower case, no repeated or trailing
+ *   slashes. A router mounted on a parameter (`app.use('/:tenant', router)`)
+ *   gives one scope per value: `/acme`, `/ACME` and `/%61cme` are one.
  *
  * Needs `req.route`: use the middleware as a route handler, not in `app.use()`.
  * Where no route matched it throws a {@link ConfigError}, which jwtOnce passes
@@ -39,14 +53,17 @@ const ADAPTER_OPTIONS = ['onError'] as const;
  *
  * @example
  * import { jwtOnce, routeScope } from 'jwt-once/express';
- * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler); // 'POST /magic-login'
+ * app.all('/hook', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler); // '* /hook'
  */
 export function routeScope(req: Request): string {
-  const route = (req as { route?: { path?: unknown } }).route;
+  const route = (req as { route?: MatchedRoute | null }).route;
   if (route === undefined || route === null || route.path === undefined) {
     throw noRouteMatched("app.post('/path', jwtOnce({ scope: routeScope }), handler)");
   }
-  return routeLabel(req.method, foldMountPath(req.baseUrl ?? '') + String(route.path));
+  // `_all` is router.all(); app.all() registers every method one by one. No methods at all: one label, not the request's.
+  const methods = Object.keys(route.methods ?? {}).map((method) => (method === '_all' ? ANY_METHOD : method));
+  return routeLabel(methods.length > 0 ? methods : ANY_METHOD, foldMountPath(req.baseUrl ?? '') + String(route.path), METHODS);
 }
 
 function header(req: Request, name: string): string | undefined {

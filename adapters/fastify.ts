@@ -7,7 +7,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type JwtPayload, type RequestGuard } from '../src/index.js';
-import { noRouteMatched, routeLabel } from '../src/route-scope.js';
+import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
 import { isThenable } from '../src/thenable.js';
 
 declare module 'fastify' {
@@ -68,23 +68,38 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * A `scope` of the method and the route pattern Fastify matched
- * (`request.routeOptions.url`, with any `prefix`), e.g. `POST /magic-login`:
- * a token passes once per route however the client spells the URL (case,
- * trailing or doubled slashes, when the router is told to ignore them).
- * `HEAD` counts as `GET`. Where no route matched (the 404 handler) it throws
- * a `ConfigError`, answered 500 by Fastify's error handler, never a pass.
+ * A `scope` of the methods and the pattern of the route Fastify matched
+ * (`request.routeOptions.url`, with any `prefix`), `<methods> <url>`, e.g.
+ * `POST /magic-login`: a token passes once per route however the client
+ * spells the URL (case, trailing or doubled slashes, when the router is told
+ * to ignore them; a parameter in a prefix, `/:tenant`, is in the pattern, not
+ * its value: one scope for every tenant) and whatever the method.
+ *
+ * Methods: those the route is registered for (`routeOptions.method`, an
+ * array for `method: ['PUT', 'PATCH']`), not the request's: upper case,
+ * sorted, comma-joined (`PATCH,PUT`); `*` for a route of every method
+ * (`app.all()`). A route answering GET or HEAD is `GET <url>` whatever its
+ * other methods: Fastify answers HEAD for a GET route through a twin route
+ * that reports only `HEAD`, so both must carry the same label. Two routes on
+ * one URL (`app.get('/x')`, `app.post('/x')`) stay two scopes.
+ *
+ * Where no route matched (the 404 handler) it throws a `ConfigError`,
+ * answered 500 by Fastify's error handler, never a pass.
  *
  * @example
  * import { jwtOnce, routeScope } from 'jwt-once/fastify';
- * app.post('/magic-login', { onRequest: jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }) }, handler);
+ * app.post('/magic-login', { onRequest: jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }) }, handler); // 'POST /magic-login'
  */
 export function routeScope(request: FastifyRequest): string {
-  const pattern = request.routeOptions.url;
+  const { url: pattern, method } = request.routeOptions;
   if (typeof pattern !== 'string' || pattern === '') {
     throw noRouteMatched("app.post('/path', { onRequest: jwtOnce({ scope: routeScope }) }, handler)");
   }
-  return routeLabel(request.method, pattern);
+  const methods = method === undefined ? [ANY_METHOD] : ([] as string[]).concat(method);
+  const every = request.server.supportedMethods;
+  // A GET route's HEAD twin reports HEAD alone: every route answering GET or HEAD is labelled GET.
+  const answersGet = methods.some((m) => m.toUpperCase() === 'GET' || m.toUpperCase() === 'HEAD');
+  return answersGet && methodsLabel(methods, every) !== ANY_METHOD ? routeLabel('GET', pattern) : routeLabel(methods, pattern, every);
 }
 
 /**

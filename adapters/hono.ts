@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
-import { noRouteMatched, routeLabel } from '../src/route-scope.js';
+import { ANY_METHOD, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */
 export type JwtOnceVariables = {
@@ -26,10 +26,19 @@ export type HonoJwtOnceOptions = GuardOptions<Context> & {
 const ADAPTER_OPTIONS = ['onError'] as const;
 
 /**
- * A `scope` for Hono: the method and the route pattern of the handler
- * running (`c.req.routePath`, base path included, e.g. `POST /api/magic-login`),
- * so a token passes once per route whatever the spelling of the URL (Hono
- * decodes `%61` to `a`). `HEAD` counts as `GET`.
+ * A `scope` for Hono: the pattern of the route whose handler is running
+ * (`c.req.routePath`, base path and `app.route()` mount included), as
+ * `* <pattern>`, e.g. `* /api/magic-login`. A token passes once per pattern,
+ * whatever the spelling of the URL (Hono decodes `%61` to `a`; a parameter in
+ * a mount, `app.route('/:tenant', sub)`, is in the pattern, not its value:
+ * one scope for every tenant) and whatever the method.
+ *
+ * `*`: every method of a pattern is one scope. Hono does not say which
+ * methods a handler was registered for (`app.on(['GET', 'POST'], path, ...)`
+ * registers one route per method, each reporting its own method), so a label
+ * with the method would let one token through once per method of such a
+ * route. The cost: `app.get('/x', ...)` and `app.post('/x', ...)` share a
+ * scope, and a token passes once across them, never more.
  *
  * Needs jwtOnce on the route itself (`app.post(path, jwtOnce(...), handler)`).
  * Registered with `app.use()` (any method, a path ending in `*`) it sees no
@@ -38,14 +47,14 @@ const ADAPTER_OPTIONS = ['onError'] as const;
  *
  * @example
  * import { jwtOnce, routeScope } from 'jwt-once/hono';
- * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ * app.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler); // '* /magic-login'
  */
 export function routeScope(c: Context): string {
   const route = c.req.matchedRoutes[c.req.routeIndex];
   if (route === undefined || (route.method === 'ALL' && route.path.endsWith('*'))) {
     throw noRouteMatched("app.post('/path', jwtOnce({ scope: routeScope }), handler)");
   }
-  return routeLabel(c.req.method, route.path);
+  return routeLabel(ANY_METHOD, route.path);
 }
 
 /**

@@ -1,7 +1,8 @@
+import { METHODS } from 'node:http';
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
-import { noRouteMatched, routeLabel } from '../src/route-scope.js';
+import { noRouteMatched, routeLabel, sharedMethods } from '../src/route-scope.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */
 export interface JwtOnceState {
@@ -24,15 +25,31 @@ export type KoaJwtOnceOptions = GuardOptions<Context> & {
 /** The adapter's own options, beside the {@link GuardOptions}. */
 const ADAPTER_OPTIONS = ['onError'] as const;
 
-/** What `@koa/router` leaves on `ctx`: the matched layers and the pattern of the one running. */
-type RoutedContext = Context & { _matchedRoute?: unknown; matched?: Array<{ path: unknown; methods: string[] }> };
+/** How to use routeScope, for the ConfigError where no route matched. */
+const USAGE = "router.post('/path', jwtOnce({ scope: routeScope }), handler)";
+
+/** A `@koa/router` layer: a route (with methods) or a `router.use()` middleware (none). */
+type RouterLayer = { path: unknown; methods: string[] };
+
+/** What `@koa/router` leaves on `ctx`: the pattern of the route running, the matched layers, the dispatching router. */
+type RoutedContext = Context & { _matchedRoute?: unknown; matched?: RouterLayer[]; router?: { stack?: RouterLayer[] } };
 
 /**
- * A `scope` for Koa with `@koa/router`: the method and the route pattern the
- * router matched (`ctx._matchedRoute`, prefix included, e.g.
- * `POST /api/magic-login`), so a token passes once per route whatever the
- * spelling of the URL (the router ignores case and a trailing slash). `HEAD`
- * counts as `GET`.
+ * A `scope` for Koa with `@koa/router`: the methods and the pattern of the
+ * route the router matched (`ctx._matchedRoute`, prefix and nested mounts
+ * included), `<methods> <pattern>`, e.g. `POST /api/magic-login`. A token
+ * passes once per route, whatever the spelling of the URL (the router ignores
+ * case and a trailing slash, and a parameter in a prefix, `/:tenant`, is in
+ * the pattern, not its value: one scope for every tenant) and whatever the
+ * method.
+ *
+ * Methods: the router says which pattern matched, not which of its layers
+ * runs, so they are the methods of the routes of that pattern (in
+ * `ctx.router.stack`) that share a method with the one answering the request,
+ * transitively: upper case, `HEAD` as `GET`, sorted, comma-joined; `*` for
+ * `router.all()`. So `router.register('/x', ['get', 'post'], ...)` is
+ * `GET,POST /x` for both methods, while `router.get('/x')` and
+ * `router.post('/x')` stay two scopes (`GET /x`, `POST /x`).
  *
  * Needs a matched route: use the middleware as a route guard
  * (`router.post(path, jwtOnce(...), handler)`). In `app.use()` or
@@ -41,15 +58,18 @@ type RoutedContext = Context & { _matchedRoute?: unknown; matched?: Array<{ path
  *
  * @example
  * import { jwtOnce, routeScope } from 'jwt-once/koa';
- * router.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler);
+ * router.post('/magic-login', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler); // 'POST /magic-login'
+ * router.all('/hook', jwtOnce({ secret, algorithms: ['HS256'], scope: routeScope }), handler); // '* /hook'
  */
 export function routeScope(ctx: Context): string {
-  const { _matchedRoute: pattern, matched } = ctx as RoutedContext;
+  const { _matchedRoute: pattern, matched, router } = ctx as RoutedContext;
   // router.use() layers match too, with no methods: only a route layer names a route.
-  if (pattern === undefined || !matched?.some((layer) => layer.path === pattern && layer.methods.length > 0)) {
-    throw noRouteMatched("router.post('/path', jwtOnce({ scope: routeScope }), handler)");
-  }
-  return routeLabel(ctx.method, String(pattern));
+  const isRoute = (layer: RouterLayer): boolean => layer.path === pattern && layer.methods.length > 0;
+  if (pattern === undefined || !matched?.some(isRoute)) throw noRouteMatched(USAGE);
+  // Every route of the pattern in the router, not only those this URL matched: a label of the routes, not of the request.
+  const methods = sharedMethods((router?.stack ?? matched).filter(isRoute).map((layer) => layer.methods), ctx.method);
+  if (methods === undefined) throw noRouteMatched(USAGE);
+  return routeLabel(methods, String(pattern), METHODS);
 }
 
 /**

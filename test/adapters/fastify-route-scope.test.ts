@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { routeScope, jwtOnce } from '../../adapters/fastify.js';
+import { routeScope, jwtOnce, type JwtOnceHook } from '../../adapters/fastify.js';
 import { MemoryStore } from '../../src/index.js';
-import { bodyOf, withBearer } from '../helpers/http.js';
+import { bodyOf, presentWithEachMethod, withBearer } from '../helpers/http.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';
-import { spellings } from '../helpers/spellings.js';
+import { percentEncodings, spellings } from '../helpers/spellings.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 
 failOnUnhandledRejections();
@@ -48,6 +48,29 @@ async function presentEverywhere(url: string, paths: string[], token: string): P
   };
 }
 
+type Handler = () => Promise<{ ok: true }>;
+
+type Served = { app: FastifyInstance; url: string; reached: { count: number } };
+
+/** A Fastify app built by `build` with one guard (`once`) and a counting handler. */
+async function serveWith(build: (app: FastifyInstance, once: JwtOnceHook, handler: Handler) => void): Promise<Served> {
+  const app = Fastify();
+  const reached = { count: 0 };
+  const once = jwtOnce({ secret: HS_SECRET, algorithms: ['HS256'], now: () => NOW, store: new MemoryStore(), scope: routeScope });
+  build(app, once, async () => {
+    reached.count++;
+    return { ok: true };
+  });
+  app.setErrorHandler(async (err: { status?: number; code?: string }, _request, reply) =>
+    reply.code(err.status ?? 500).send({ code: err.code }),
+  );
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url, reached };
+}
+
+/** The routed methods `fetch` can send (Fastify also routes TRACE, which fetch refuses, and QUERY, which Node 20 cannot parse). */
+const SIX_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 describe('routeScope on Fastify', () => {
   let app: FastifyInstance | undefined;
   afterEach(async () => {
@@ -84,6 +107,43 @@ describe('routeScope on Fastify', () => {
     const head = await withBearer(`${served.url}/magic-login`, token, { method: 'HEAD' });
     expect(get.status).toBe(200);
     expect(head.status).toBe(401);
+  });
+
+  it.each([
+    ['a route with method: [6 methods] (and its HEAD twin)', (app: FastifyInstance, once: JwtOnceHook, handler: Handler) =>
+      void app.route({ method: [...SIX_METHODS], url: '/any', onRequest: once, handler })],
+    ['app.all()', (app: FastifyInstance, once: JwtOnceHook, handler: Handler) => void app.all('/any', { onRequest: once }, handler)],
+  ])('one route for several methods (%s): one token passes once across them and HEAD', async (_name, build) => {
+    const served = await serveWith(build);
+    app = served.app;
+    const { passed, other } = await presentWithEachMethod(`${served.url}/any`, [...SIX_METHODS, 'HEAD'], hsToken());
+    expect(passed).toHaveLength(1);
+    expect(other).toEqual(Array(SIX_METHODS.length).fill(401));
+    expect(served.reached.count).toBe(1);
+  });
+
+  it('two routes on one path, GET and POST with their own handlers: two scopes, HEAD with the GET', async () => {
+    const served = await serveWith((scoped, once, handler) => {
+      scoped.get('/x', { onRequest: once }, handler);
+      scoped.post('/x', { onRequest: once }, handler);
+    });
+    app = served.app;
+    const token = hsToken();
+    expect((await withBearer(`${served.url}/x`, token, { method: 'HEAD' })).status).toBe(200);
+    expect((await withBearer(`${served.url}/x`, token, { method: 'POST' })).status).toBe(200);
+    expect((await withBearer(`${served.url}/x`, token, { method: 'GET' })).status).toBe(401);
+  });
+
+  it('under a parameter prefix: one value in 16 percent-encodings passes once (one scope for the pattern)', async () => {
+    const served = await serveWith((scoped, once, handler) => {
+      void scoped.register(async (tenant) => void tenant.post('/pay', { onRequest: once }, handler), { prefix: '/:tenant' });
+    });
+    app = served.app;
+    const token = hsToken();
+    const { passed, reused, other } = await presentEverywhere(served.url, percentEncodings('acme').map((value) => `/${value}/pay`), token);
+    expect([passed, reused, other]).toEqual([1, 15, []]);
+    expect((await withBearer(`${served.url}/globex/pay`, token)).status).toBe(401);
+    expect(served.reached.count).toBe(1);
   });
 
   it('where no route matched (the 404 handler) it is a 500 ConfigError, never a pass', async () => {

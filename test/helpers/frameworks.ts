@@ -19,6 +19,18 @@ export interface Route {
   options?: AnyOptions;
 }
 
+/** One way a framework registers one handler (jwtOnce, then the handler) for several methods of one path. */
+export interface MultiMethodForm {
+  name: string;
+  serve(options: AnyOptions, path: string, methods: readonly string[]): Promise<Served>;
+}
+
+/** One way a framework puts routes under a mount path (a parameter, `/:tenant`, in the tests). */
+export interface MountForm {
+  name: string;
+  serve(options: AnyOptions, routes: Route[], mount: string): Promise<Served>;
+}
+
 /** A real HTTP server on loopback; `reached` counts the requests that got to a handler. */
 export interface Served {
   url: string;
@@ -47,6 +59,10 @@ export interface Framework {
   inUse(options: AnyOptions, routes: Route[]): Promise<Served>;
   /** The adapter's dpopOnce on each route as a route handler. */
   dpopOnRoutes(options: AnyOptions, routes: Route[]): Promise<Served>;
+  /** Every way the framework has of one route for several (or all) methods. */
+  multiMethod: MultiMethodForm[];
+  /** Every way the framework has of mounting routes under a path. */
+  mounts: MountForm[];
 }
 
 /** The `code` every test app answers an error passed to the framework's error handling with (`null` when none). */
@@ -89,6 +105,38 @@ function expressFramework(name: string, express: (typeof EXPRESS_VERSIONS)[numbe
       start((app, handler) => {
         for (const route of routes) app[route.method](route.path, expressAdapter.dpopOnce(route.options ?? options), handler);
       }),
+    multiMethod: [
+      { name: 'app.all()', serve: (options, path) => start((app, handler) => app.all(path, expressAdapter.jwtOnce(options), handler)) },
+      {
+        name: 'router.all()',
+        serve: (options, path) =>
+          start((app, handler) => {
+            const router = express.Router();
+            router.all(path, expressAdapter.jwtOnce(options), handler);
+            app.use(router);
+          }),
+      },
+      {
+        name: 'app.route() with one handler per method',
+        serve: (options, path, methods) =>
+          start((app, handler) => {
+            const route = app.route(path) as unknown as Record<string, (...handlers: unknown[]) => unknown>;
+            const once = expressAdapter.jwtOnce(options);
+            for (const method of methods) route[method.toLowerCase()]!(once, handler);
+          }),
+      },
+    ],
+    mounts: [
+      {
+        name: 'app.use(mount, router)',
+        serve: (options, routes, mount) =>
+          start((app, handler) => {
+            const router = express.Router();
+            for (const { method, path } of routes) router[method](path, expressAdapter.jwtOnce(options), handler);
+            app.use(mount, router);
+          }),
+      },
+    ],
   };
 }
 
@@ -133,6 +181,48 @@ function koaFramework(): Framework {
         for (const route of routes) router[route.method](route.path, koaAdapter.dpopOnce(route.options ?? options), handler);
         app.use(router.routes());
       }),
+    multiMethod: [
+      {
+        name: 'router.all()',
+        serve: (options, path) =>
+          start((app, handler) => {
+            const router = new Router();
+            router.all(path, koaAdapter.jwtOnce(options), handler);
+            app.use(router.routes());
+          }),
+      },
+      {
+        name: 'router.register(path, methods)',
+        serve: (options, path, methods) =>
+          start((app, handler) => {
+            const router = new Router();
+            router.register(path, [...methods], [koaAdapter.jwtOnce(options) as never, handler]);
+            app.use(router.routes());
+          }),
+      },
+    ],
+    mounts: [
+      {
+        name: 'new Router({ prefix })',
+        serve: (options, routes, mount) =>
+          start((app, handler) => {
+            const router = new Router({ prefix: mount });
+            for (const { method, path } of routes) router[method](path, koaAdapter.jwtOnce(options), handler);
+            app.use(router.routes());
+          }),
+      },
+      {
+        name: 'parent.use(mount, child.routes())',
+        serve: (options, routes, mount) =>
+          start((app, handler) => {
+            const child = new Router();
+            for (const { method, path } of routes) child[method](path, koaAdapter.jwtOnce(options), handler);
+            const parent = new Router();
+            parent.use(mount, child.routes());
+            app.use(parent.routes());
+          }),
+      },
+    ],
   };
 }
 
@@ -165,6 +255,24 @@ function honoFramework(): Framework {
       start((app, handler) => {
         for (const route of routes) app[route.method](route.path, honoAdapter.dpopOnce(route.options ?? options), handler);
       }),
+    multiMethod: [
+      { name: 'app.all()', serve: (options, path) => start((app, handler) => app.all(path, honoAdapter.jwtOnce(options), handler)) },
+      {
+        name: 'app.on(methods)',
+        serve: (options, path, methods) => start((app, handler) => app.on([...methods], path, honoAdapter.jwtOnce(options), handler)),
+      },
+    ],
+    mounts: [
+      {
+        name: 'app.route(mount, sub)',
+        serve: (options, routes, mount) =>
+          start((app, handler) => {
+            const sub = new Hono<HonoEnv>();
+            for (const { method, path } of routes) sub[method](path, honoAdapter.jwtOnce(options), handler);
+            app.route(mount, sub);
+          }),
+      },
+    ],
   };
 }
 

@@ -25,6 +25,22 @@ export function withBearer(url: string, token: string | undefined, init: Request
   return fetch(url, { method: 'POST', ...init, headers });
 }
 
+/** Presents one token with each method in turn (bodies drained); the methods it passed (2xx) with, and every other status. */
+export async function presentWithEachMethod(url: string, methods: readonly string[], token: string): Promise<{
+  passed: string[];
+  other: number[];
+}> {
+  const passed: string[] = [];
+  const other: number[] = [];
+  for (const method of methods) {
+    const res = await withBearer(url, token, { method });
+    await res.arrayBuffer();
+    if (res.status >= 200 && res.status < 300) passed.push(method);
+    else other.push(res.status);
+  }
+  return { passed, other };
+}
+
 /** The JSON body of a response, for asserting on. */
 export async function bodyOf(res: globalThis.Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;

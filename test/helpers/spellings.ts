@@ -28,3 +28,27 @@ export function spellings(path: string): string[] {
   }
   return [...out];
 }
+
+/**
+ * `value` with every subset of its first four characters percent-encoded
+ * (16 spellings of one value: `acme`, `%61cme`, ... `%61%63%6d%65`; hex in
+ * lower case, as a client may send it). A router decodes each to the same
+ * parameter value; a scope must give them one label.
+ */
+export function percentEncodings(value: string): string[] {
+  const chars = [...value];
+  const out: string[] = [];
+  for (let mask = 0; mask < 16; mask++) {
+    out.push(chars.map((c, i) => (i < 4 && mask & (1 << i) ? `%${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join(''));
+  }
+  return out;
+}
+
+/**
+ * Sixteen methods Node's HTTP parser and `fetch` both carry (no CONNECT or
+ * TRACE, which `fetch` refuses): the RFC 9110 ones, PATCH and WebDAV's.
+ */
+export const SIXTEEN_METHODS = [
+  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND',
+  'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'PURGE',
+] as const;
