@@ -87,7 +87,9 @@ describe.each(DPOP_APPS)('%s dpopOnce without origin: the Host header', (_, star
   });
 });
 
-describe.each(DPOP_APPS.filter(([name]) => !['Hono', 'Web'].includes(name)))('%s dpopOnce without origin, behind a trusted proxy', (_, start) => {
+const PROXY_AWARE = DPOP_APPS.filter(([name]) => !['Hono', 'Web'].includes(name));
+
+describe.each(PROXY_AWARE)('%s dpopOnce without origin, behind a trusted proxy', (_, start) => {
   let app: DpopApp;
   const store = new MemoryStore();
 

@@ -31,7 +31,10 @@ export interface DpopApp {
   close(): Promise<void>;
 }
 
-/** `trustProxy`: Express `trust proxy`, Koa `app.proxy`, Fastify `trustProxy` (X-Forwarded-Host and -Proto are read); Hono and Web ignore it. */
+/**
+ * `trustProxy`: Express `trust proxy`, Koa `app.proxy`, Fastify `trustProxy`
+ * (X-Forwarded-Host and -Proto are read); Hono and Web ignore it.
+ */
 export type StartDpopApp = (options: DpopAppOptions, routes: DpopRoute[], settings?: { trustProxy?: boolean }) => Promise<DpopApp>;
 
 async function served(server: Server): Promise<DpopApp> {
@@ -139,7 +142,8 @@ export interface RawAnswer {
  */
 export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false, setHost: headers.host === undefined }, (res) => {
+    const options = { host: '127.0.0.1', port, method, path, headers, agent: false, setHost: headers.host === undefined };
+    const req = httpRequest(options, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
