@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
+import { requestUrl } from '../src/dpop/request-url.js';
 import { JwtOnceError } from '../src/errors.js';
 import { errorResponse } from '../src/http-response.js';
 
@@ -23,7 +24,8 @@ export interface ExpressDpopOptions extends DpopGuardOptions<Request> {
  * Express middleware that checks the request's DPoP proof (RFC 9449 s4.3)
  * and lets each proof through once. The URL compared with `htu` is
  * `req.protocol://host + req.originalUrl` (set `trust proxy` behind a proxy),
- * or the `origin` option followed by `req.originalUrl`. With
+ * or the `origin` option followed by `req.originalUrl`. Without `origin`, a
+ * `Host` header that is not a plain `host[:port]` is refused (401). With
  * `Authorization: DPoP <token>`, the proof's `ath` must match the token.
  * On success `req.dpop` holds the proof; a refused proof gets a 401 with
  * `WWW-Authenticate: DPoP error="invalid_dpop_proof"`, a store failure a 503.
@@ -47,7 +49,7 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
     try {
       proof = await guard.check(req, {
         method: req.method,
-        url: origin === undefined ? `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl}` : req.originalUrl,
+        url: origin === undefined ? requestUrl(req.protocol, req.get('host'), req.originalUrl) : req.originalUrl,
         proof: req.headersDistinct.dpop,
         authorization: req.headers.authorization,
       });

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
+import { requestUrl } from '../src/dpop/request-url.js';
 import { JwtOnceError } from '../src/errors.js';
 import { errorResponse } from '../src/http-response.js';
 
@@ -25,7 +26,8 @@ export interface FastifyDpopOptions extends DpopGuardOptions<FastifyRequest> {
  * s4.3) and lets each proof through once, for a route's `onRequest` option
  * or `app.addHook`. The URL compared with `htu` is
  * `request.protocol://request.host + request.url` (set `trustProxy` behind a
- * proxy), or the `origin` option followed by `request.url`. On success
+ * proxy), or the `origin` option followed by `request.url`; without
+ * `origin`, a host that is not a plain `host[:port]` is refused (401). On success
  * `request.dpop` holds the proof; decorate it once with
  * `app.decorateRequest('dpop', null)` so every request keeps one shape.
  * Refusals are sent with `reply.code().headers().send()`, not thrown.
@@ -46,7 +48,7 @@ export function dpopOnce(options: FastifyDpopOptions = {}): onRequestHookHandler
     try {
       proof = await guard.check(request, {
         method: request.method,
-        url: origin === undefined ? `${request.protocol}://${request.host}${request.url}` : request.url,
+        url: origin === undefined ? requestUrl(request.protocol, request.host, request.url) : request.url,
         proof: request.raw.headersDistinct.dpop,
         authorization: request.headers.authorization,
       });

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
+import { requestUrl } from '../src/dpop/request-url.js';
 import { JwtOnceError } from '../src/errors.js';
 import { errorResponse } from '../src/http-response.js';
 
@@ -23,7 +24,8 @@ export interface KoaDpopOptions extends DpopGuardOptions<Context> {
  * Koa middleware that checks the request's DPoP proof (RFC 9449 s4.3) and
  * lets each proof through once. The URL compared with `htu` is
  * `ctx.protocol://ctx.host + ctx.originalUrl` (set `app.proxy` behind a proxy), or the
- * `origin` option followed by `ctx.originalUrl`. On success
+ * `origin` option followed by `ctx.originalUrl`; without `origin`, a host that
+ * is not a plain `host[:port]` is refused (401). On success
  * `ctx.state.dpop` holds the proof. Only the check is inside the error
  * handling: errors thrown downstream keep their own status.
  *
@@ -42,7 +44,7 @@ export function dpopOnce(options: KoaDpopOptions = {}): Middleware<DpopOnceState
     try {
       proof = await guard.check(ctx, {
         method: ctx.method,
-        url: origin === undefined ? `${ctx.protocol}://${ctx.host}${ctx.originalUrl}` : ctx.originalUrl,
+        url: origin === undefined ? requestUrl(ctx.protocol, ctx.host, ctx.originalUrl) : ctx.originalUrl,
         proof: ctx.req.headersDistinct.dpop,
         authorization: ctx.get('authorization') || undefined,
       });

@@ -65,27 +65,53 @@ export function checkOrigin(origin: unknown): string | undefined {
 }
 
 /**
+ * A `.` or `..` path segment, plainly or percent-encoded in any case: the
+ * WHATWG URL parser resolves `%2e%2e`, `.%2e` and `%2E.` like `..`.
+ */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/**
+ * The path of a request URL as sent, without query and fragment, or
+ * `undefined` when resolving it as a URL could name another resource than
+ * the one the router routed: a dot segment (also percent-encoded) or a
+ * backslash (read as `/` by URL parsers), or a tab or line break (which URL
+ * parsers drop, joining what is around). Express, Koa and Fastify route the
+ * path as sent, so `/files/%2e%2e/pay` runs `/files/:name/pay` with name
+ * `..`, while `new URL()` makes it `/pay`. Such paths are refused, never resolved.
+ */
+function routedPath(path: string): string | undefined {
+  const end = path.search(/[?#]/);
+  const pathOnly = end === -1 ? path : path.slice(0, end);
+  return /[\\\t\n\r]/.test(pathOnly) || DOT_SEGMENT.test(pathOnly) ? undefined : pathOnly;
+}
+
+/** `scheme://authority` at the start of an absolute URL; the authority ends at the first `/`, `?`, `#` or backslash. */
+const SCHEME_AND_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*/;
+
+/**
  * The URL a request was sent to, as the client saw it: `origin` (the public
  * origin behind a proxy) followed by the path of `url`, or `url` itself when
  * no origin is configured. `url` is an absolute URL or a path starting with
  * `/` (Express `originalUrl`, Koa `originalUrl`, Fastify `url`).
- * `undefined` when no absolute URL can be made.
+ * `undefined` when no absolute URL can be made, and when the path, as sent,
+ * has a dot segment (`.`, `..`, `%2e%2e`, ...) or a backslash: the router
+ * routed that path unresolved, so it is never compared in resolved form.
  *
  * @example
  * requestTarget('/token?x=1', 'https://api.example.com') // 'https://api.example.com/token'
  * requestTarget('http://10.0.0.5:3000/token', 'https://api.example.com') // 'https://api.example.com/token'
+ * requestTarget('/files/%2e%2e/pay', 'https://api.example.com') // undefined
  */
 export function requestTarget(url: string, origin: string | undefined): string | undefined {
   if (url.startsWith('/')) {
     // Concatenated, never resolved: a path such as '//evil.example/x' must stay a path.
-    return origin === undefined ? undefined : normalizeHtu(origin + url);
+    if (origin === undefined) return undefined;
+    const path = routedPath(url);
+    return path === undefined ? undefined : normalizeHtu(origin + path);
   }
-  if (origin === undefined) return normalizeHtu(url);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  return normalizeHtu(origin + parsed.pathname);
+  const authority = SCHEME_AND_AUTHORITY.exec(url);
+  if (authority === null) return undefined;
+  const path = routedPath(url.slice(authority[0].length));
+  if (path === undefined) return undefined;
+  return normalizeHtu(origin === undefined ? authority[0] + path : origin + (path === '' ? '/' : path));
 }

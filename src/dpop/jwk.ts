@@ -32,6 +32,9 @@ const KEY_TYPE_OF_ALG: Record<string, { kty: string; crv?: string }> = {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** The smallest RSA modulus accepted, in bits (RFC 7518 s3.3 and s3.5: 2048 or larger). */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
 /**
  * Checks that `jwk` is a public EC or RSA key usable with `alg`: a JSON
  * object, no private member, every required member a non-empty base64url
@@ -83,7 +86,9 @@ export function jwkThumbprint(jwk: PublicJwk): string {
 
 /**
  * The `KeyObject` of a checked public JWK, made from its required members
- * only. A key Node cannot import is refused as a bad proof.
+ * only. A key Node cannot import is refused as a bad proof, and so is an RSA
+ * key whose modulus has fewer than {@link MIN_RSA_MODULUS_BITS} bits:
+ * jsonwebtoken checks the key size only when signing, never when verifying.
  *
  * @example
  * const key = jwkPublicKey(jwk); // then jsonwebtoken.verify(proof, key, { algorithms: ['ES256'] })
@@ -91,9 +96,14 @@ export function jwkThumbprint(jwk: PublicJwk): string {
 export function jwkPublicKey(jwk: PublicJwk): KeyObject {
   const members: Record<string, string> = {};
   for (const m of REQUIRED_MEMBERS[jwk.kty]!) members[m] = jwk[m] as string;
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: members, format: 'jwk' });
+    key = createPublicKey({ key: members, format: 'jwk' });
   } catch (cause) {
     throw new DpopProofError('The DPoP proof jwk is not a usable public key', { cause });
   }
+  if (key.asymmetricKeyType === 'rsa' && !((key.asymmetricKeyDetails?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS)) {
+    throw new DpopProofError(`The DPoP proof jwk is an RSA key of fewer than ${MIN_RSA_MODULUS_BITS} bits`);
+  }
+  return key;
 }

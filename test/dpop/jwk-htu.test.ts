@@ -37,4 +37,32 @@ describe('normalizeHtu', () => {
     expect(requestTarget('//evil.example/token', 'https://api.example.com')).toBe('https://api.example.com//evil.example/token');
     expect(requestTarget('/token', undefined)).toBeUndefined();
   });
+
+  it.each([
+    '/files/%2e%2e/pay',
+    '/files/%2E%2e/pay',
+    '/files/.%2E/pay',
+    '/files/../pay',
+    '/files/./pay',
+    '/files/%2e/pay',
+    '/files/..',
+    '/files/..\\pay',
+    '/files\\pay',
+    '/files/.\t./pay',
+    'https://api.example.com/files/%2e%2e/pay',
+    'http://10.0.0.5:3000/files/..\\pay?x',
+    'http://10.0.0.5:3000\\pay',
+  ])('requestTarget refuses %p (a dot segment or backslash the router did not resolve), with and without origin', (url) => {
+    expect(requestTarget(url, 'https://api.example.com')).toBeUndefined();
+    if (!url.startsWith('/')) expect(requestTarget(url, undefined)).toBeUndefined();
+  });
+
+  it('requestTarget keeps dots inside segments, in the query, and encoded slashes and backslashes as they are', () => {
+    const origin = 'https://api.example.com';
+    expect(requestTarget('/files/..report/pay', origin)).toBe('https://api.example.com/files/..report/pay');
+    expect(requestTarget('/files/a.b/pay?next=/../x\\y', origin)).toBe('https://api.example.com/files/a.b/pay');
+    expect(requestTarget('/files/a%2Fb/%5C', origin)).toBe('https://api.example.com/files/a%2Fb/%5C');
+    expect(requestTarget('http://10.0.0.5:3000?x=1', origin)).toBe('https://api.example.com/');
+    expect(requestTarget('HTTP://API.example.com:80/a%7eb?x', undefined)).toBe('http://api.example.com/a~b');
+  });
 });
