@@ -66,12 +66,18 @@ export async function bundleForWorkers(entry: string, outfile: string, forbidden
 
 /**
  * The workerd binary: $WORKERD, else one installed with
- * `npm install --prefix <dir> workerd` in $JWT_ONCE_TOOLS (default /work/tools/workerd).
+ * `npm install --prefix <dir> workerd` in $JWT_ONCE_TOOLS (that `<dir>`), when set.
  */
 export function findWorkerd(): string | undefined {
-  const candidates = [process.env.WORKERD, join(process.env.JWT_ONCE_TOOLS ?? '/work/tools/workerd', 'node_modules/.bin/workerd')];
+  const tools = process.env.JWT_ONCE_TOOLS;
+  const candidates = [process.env.WORKERD, tools === undefined || tools === '' ? undefined : join(tools, 'node_modules/.bin/workerd')];
   return candidates.find((bin) => bin !== undefined && bin !== '' && existsSync(bin) && spawnSync(bin, ['--version'], { timeout: 10_000 }).status === 0);
 }
+
+/** How to get the workerd binary the package test runs the Workers bundle in (no path of any one machine). */
+export const WORKERD_INSTALL =
+  'install it outside the project with `npm install --prefix <dir> workerd`, then set ' +
+  'WORKERD=<dir>/node_modules/.bin/workerd (or JWT_ONCE_TOOLS=<dir>)';
 
 /** Waits for `child` to exit: 5 s after the caller asked it to stop, then SIGKILL. */
 export async function stopChild(child: ChildProcess): Promise<void> {
