@@ -5,6 +5,7 @@ import type { ClaimStore } from './claim-store.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
 import { claimJson } from './claim-value.js';
 import { fitKey, isCreateRace, postgresStatements, type PostgresStatements } from './postgres-sql.js';
+import { checkSafetyInterval, everyInterval } from './safety-timer.js';
 
 /** The part of a `@keyv/postgres` 2 adapter this store uses: its query function (its pool) and options. */
 interface KeyvPostgresAdapter {
@@ -44,6 +45,18 @@ export interface PostgresClaimStoreOptions {
    * @default 4
    */
   maxConcurrentStatements?: number;
+  /**
+   * Ms between two checks that the claim table is still LOGGED
+   * (`pg_class.relpersistence`), besides the one when the store opens. A
+   * table altered to UNLOGGED while the store runs (a crash would empty it)
+   * refuses every claim (503) from the check that sees it until it is LOGGED
+   * again: each claim then checks it anew, so `ALTER TABLE ... SET LOGGED`
+   * recovers at once. The timer never keeps the process alive and stops on
+   * {@link PostgresClaimStore.close}. A whole number, at least 1;
+   * {@link PostgresClaimStore.checkSafety} checks at a chosen time.
+   * @default 10_000
+   */
+  safetyCheckInterval?: number;
 }
 
 interface PendingClaim {
@@ -75,6 +88,9 @@ function storeError(what: string, cause: unknown): StoreError {
  *   never a later claim of the same key (the value holds the per-claim id).
  * - **Purge:** expired rows are deleted in batches of `purgeBatchSize`
  *   through an index on the expiry (`<table>_jwt_once_expires`), on an unref'd timer.
+ * - **Stays LOGGED:** an UNLOGGED table (a crash empties it) refuses every
+ *   claim (503), found when the store opens and every `safetyCheckInterval`
+ *   ms (default 10 s) after, until it is LOGGED again.
  * - **Fails closed:** every error rejects (503); `claimToken` bounds each
  *   claim by its `storeTimeout` and releases a win that arrives later. The
  *   pool reconnects by itself. The table, schema and index are created if
@@ -97,6 +113,8 @@ export class PostgresClaimStore implements ClaimStore {
   readonly purgeBatchSize: number;
   readonly maxBatchSize: number;
   readonly maxConcurrentStatements: number;
+  /** Ms between two checks that the table is still LOGGED. */
+  readonly safetyCheckInterval: number;
   private readonly opening: Promise<Keyv>;
   private keyv: KeyvWithPrefix | undefined;
   private adapter: KeyvPostgresAdapter | undefined;
@@ -108,6 +126,7 @@ export class PostgresClaimStore implements ClaimStore {
   private running = 0;
   private flushQueued = false;
   private timer: NodeJS.Timeout | undefined;
+  private stopSafetyChecks: (() => void) | undefined;
   private closed = false;
   private readonly ownsPool: boolean;
 
@@ -124,6 +143,7 @@ export class PostgresClaimStore implements ClaimStore {
     this.purgeBatchSize = checkNumber('PostgresClaimStore purgeBatchSize', options.purgeBatchSize, 1000, count);
     this.maxBatchSize = checkNumber('PostgresClaimStore maxBatchSize', options.maxBatchSize, 256, count);
     this.maxConcurrentStatements = checkNumber('PostgresClaimStore maxConcurrentStatements', options.maxConcurrentStatements, 4, count);
+    this.safetyCheckInterval = checkSafetyInterval('PostgresClaimStore safetyCheckInterval', options.safetyCheckInterval);
     this.ownsPool = owned;
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
@@ -172,6 +192,7 @@ export class PostgresClaimStore implements ClaimStore {
       if (table?.unlogged === true) throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
       this.isReady = true;
       this.startPurging();
+      this.startSafetyChecks();
     })().catch((cause: unknown) => {
       this.forgetSetup(); // try again on the next call
       throw storeError('The PostgreSQL claim store could not be opened', cause);
@@ -182,6 +203,41 @@ export class PostgresClaimStore implements ClaimStore {
   private forgetSetup(): void {
     this.isReady = false;
     this.setup = undefined;
+  }
+
+  /**
+   * Checks now that the claim table is still LOGGED (as the
+   * `safetyCheckInterval` timer does): resolves once claims are allowed,
+   * rejects with the StoreError (503) they are refused with. Use it for a
+   * health check, or in a test instead of waiting for the timer.
+   */
+  async checkSafety(): Promise<void> {
+    if (this.closed) throw new StoreError('The PostgreSQL claim store is closed');
+    await this.recheck();
+    await this.prepared();
+  }
+
+  /**
+   * The periodic check of an open store: a table found UNLOGGED (or dropped)
+   * sends every claim through {@link prepared} again, which refuses it until
+   * the table is LOGGED (or created again).
+   * @throws a StoreError when the check itself could not run.
+   */
+  private async recheck(): Promise<void> {
+    if (this.closed || !this.isReady) return; // not open: the next claim opens it, with the same check
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await this.adapter!.query(this.sql!.persistence);
+    } catch (cause) {
+      if ((cause as { code?: unknown } | null)?.code === '42P01') this.forgetSetup(); // table dropped: recreate it next time
+      throw storeError('PostgreSQL could not check the claim table', cause);
+    }
+    if (rows[0]?.unlogged === true) this.forgetSetup();
+  }
+
+  private startSafetyChecks(): void {
+    if (this.stopSafetyChecks !== undefined || this.closed) return;
+    this.stopSafetyChecks = everyInterval(this.safetyCheckInterval, () => this.recheck());
   }
 
   /** The row key a claim of `key` lives under: Keyv's namespace prefix, hashed if it would not fit the key column. */
@@ -304,13 +360,15 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   /**
-   * Stops the purge timer, and ends the pool when jwt-once opened it from a
-   * URL; a store built on your own Keyv leaves the pool to you.
+   * Stops the purge and safety-check timers, and ends the pool when jwt-once
+   * opened it from a URL; a store built on your own Keyv leaves the pool to you.
    */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopSafetyChecks?.();
+    this.stopSafetyChecks = undefined;
     if (!this.ownsPool) return;
     let keyv: Keyv;
     try {

@@ -1,5 +1,6 @@
 import { StoreError } from '../errors.js';
 import { checkServer, type InfoClient, type RedisServerReport } from './redis-checks.js';
+import { everyInterval } from './safety-timer.js';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -44,6 +45,14 @@ export interface RedisLinkOptions {
   connectTimeout: number;
   /** Skip refusing an evicting Redis (still reported). */
   allowEvicting: boolean;
+  /** Ms between two checks of every server while connected (0: only on (re)connect). */
+  safetyCheckInterval: number;
+}
+
+/** A check of one server in flight; claims wait for a foreground one, never for a background one. */
+interface RunningCheck {
+  promise: Promise<void>;
+  background: boolean;
 }
 
 interface Waiter {
@@ -60,7 +69,11 @@ const RECHECK_MS = 1000;
  *
  * - **Usable** when the client is ready (a cluster: open with its slots known)
  *   and every server (each master of a cluster) passed the eviction check
- *   since it last (re)connected.
+ *   since it last (re)connected, and passed the last periodic check.
+ * - **Checks again** every `safetyCheckInterval` ms while connected, in the
+ *   background (claims go on meanwhile): a server switched to an evicting
+ *   policy at run time (`CONFIG SET`) is refused from the check that sees it,
+ *   until a check finds it safe again. The timer never keeps the process alive.
  * - **Waits** while the first connection, a connection the store started, or
  *   a check is in flight: bounded by `connectTimeout`.
  * - **Fails fast** when a client that was ready is reconnecting, when a
@@ -68,7 +81,7 @@ const RECHECK_MS = 1000;
  *   on every reconnect), and once closed: it never reconnects after that.
  *
  * @example
- * const link = new RedisLink(client, { connectTimeout: 1000, allowEvicting: false });
+ * const link = new RedisLink(client, { connectTimeout: 1000, allowEvicting: false, safetyCheckInterval: 10_000 });
  * const send = link.usable ? link.raw : (await link.whenUsable(), link.raw);
  */
 export class RedisLink {
@@ -82,7 +95,10 @@ export class RedisLink {
   private refusedAt = 0;
   private readonly refusals = new Map<string, StoreError>();
   private readonly reports = new Map<string, RedisServerReport>();
-  private readonly inFlight = new Map<object, Promise<void>>();
+  private readonly inFlight = new Map<object, RunningCheck>();
+  /** The last check started per server address: only its result is applied. */
+  private readonly generations = new Map<string, number>();
+  private readonly stopTimer: (() => void) | undefined;
   private readonly watched = new WeakSet<object>();
   private readonly listeners: Array<[RedisCommandClient, string, Listener]> = [];
 
@@ -99,6 +115,22 @@ export class RedisLink {
       this.listen(raw, 'ready', () => this.checkSingle());
       if (raw.isReady === true) this.checkSingle();
     }
+    if (options.safetyCheckInterval > 0) this.stopTimer = everyInterval(options.safetyCheckInterval, () => this.checkNow());
+  }
+
+  /**
+   * Checks every server now, in the background, when connected (a
+   * connection being made is checked once it is ready anyway). Never
+   * rejects: what it finds is applied (a refusal, or the end of one).
+   */
+  checkNow(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.cluster) {
+      const cluster = this.raw as ClusterClient;
+      return cluster.isOpen && cluster.masters.length > 0 ? this.checkMasters(true) : Promise.resolve();
+    }
+    if (this.raw.isReady !== true) return Promise.resolve();
+    return this.track(this.raw, this.singleAddress(), this.raw as unknown as InfoClient, true);
   }
 
   /** What the last checks found, one entry per server. */
@@ -138,6 +170,7 @@ export class RedisLink {
   /** Closes for good: later calls fail fast, nothing reconnects, listeners are removed. */
   close(): void {
     this.closed = true;
+    this.stopTimer?.();
     for (const [emitter, event, listener] of this.listeners) emitter.off(event, listener);
     this.listeners.length = 0;
     this.notify();
@@ -182,16 +215,22 @@ export class RedisLink {
 
   private checkSingle(): void {
     this.everReady = true;
-    const socket = (this.raw as { options?: { socket?: { host?: string; port?: number; path?: string } } }).options?.socket;
-    const address = socket?.path ?? `${socket?.host ?? 'localhost'}:${socket?.port ?? 6379}`;
-    this.track(this.raw, address, this.raw as unknown as InfoClient);
+    void this.track(this.raw, this.singleAddress(), this.raw as unknown as InfoClient);
   }
 
-  /** Checks every master a cluster lists now; a master that reconnects later is checked again. */
-  private checkMasters(): void {
-    if (this.closed) return;
+  private singleAddress(): string {
+    const socket = (this.raw as { options?: { socket?: { host?: string; port?: number; path?: string } } }).options?.socket;
+    return socket?.path ?? `${socket?.host ?? 'localhost'}:${socket?.port ?? 6379}`;
+  }
+
+  /**
+   * Checks every master a cluster lists now; a master that reconnects later is
+   * checked again. Claims wait for it, unless `background` (the periodic check).
+   */
+  private checkMasters(background = false): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const cluster = this.raw as ClusterClient;
-    this.pending++;
+    if (!background) this.pending++;
     const masters = [...cluster.masters];
     const current = new Set(masters.map((m) => m.address));
     for (const address of [...this.reports.keys()]) {
@@ -200,14 +239,14 @@ export class RedisLink {
         this.refusals.delete(address);
       }
     }
-    void Promise.all(
+    return Promise.all(
       masters.map(async (master) => {
         const node = await cluster.nodeClient(master);
         if (!this.watched.has(node)) {
           this.watched.add(node);
-          this.listen(node, 'ready', () => this.track(node, master.address, node));
+          this.listen(node, 'ready', () => void this.track(node, master.address, node));
         }
-        await this.track(node, master.address, node);
+        await this.track(node, master.address, node, background);
       }),
     )
       .catch((cause: unknown) => {
@@ -218,38 +257,48 @@ export class RedisLink {
         if (this.refusals.has('cluster') && masters.length > 0 && [...current].every((a) => this.reports.has(a))) {
           this.refusals.delete('cluster');
         }
-        this.everReady = true;
-        this.settle();
+        if (!background) this.everReady = true;
+        this.settle(background);
       });
   }
 
-  /** One check per server at a time; the store waits while any runs. */
-  private track(key: object, address: string, client: InfoClient): Promise<void> {
+  /**
+   * One check per server at a time; the store waits while a foreground one
+   * runs. A foreground check asked for while a background one runs starts
+   * anew (the server may have reconnected since); the result of the check
+   * started last is the one kept.
+   */
+  private track(key: object, address: string, client: InfoClient, background = false): Promise<void> {
     const running = this.inFlight.get(key);
-    if (running !== undefined) return running;
-    this.pending++;
-    const check = Promise.resolve()
+    if (running !== undefined && (background || !running.background)) return running.promise;
+    const generation = (this.generations.get(address) ?? 0) + 1;
+    this.generations.set(address, generation);
+    if (!background) this.pending++;
+    const check: Promise<void> = Promise.resolve()
       .then(() => checkServer(client, address, this.options.allowEvicting, this.options.connectTimeout))
       .catch((cause: unknown) => ({
         report: { address, maxmemory: undefined, maxmemoryPolicy: undefined, aofEnabled: undefined, refused: !this.options.allowEvicting },
         refusal: this.options.allowEvicting ? undefined : new StoreError('jwt-once could not check Redis for eviction', { cause }),
       }))
       .then(({ report, refusal }) => {
-      this.inFlight.delete(key);
-      this.reports.set(address, report);
-      if (refusal === undefined) this.refusals.delete(address);
-      else {
-        this.refusals.set(address, refusal);
-        this.refusedAt = Date.now();
-      }
-      this.settle();
-    });
-    this.inFlight.set(key, check);
+        if (this.inFlight.get(key)?.promise === check) this.inFlight.delete(key);
+        if (this.generations.get(address) === generation) {
+          this.reports.set(address, report);
+          if (refusal === undefined) this.refusals.delete(address);
+          else {
+            this.refusals.set(address, refusal);
+            this.refusedAt = Date.now();
+          }
+        }
+        this.settle(background);
+      });
+    this.inFlight.set(key, { promise: check, background });
     return check;
   }
 
-  private settle(): void {
-    this.pending--;
+  /** A check ended: claims waiting go on, or fail fast, by what it found. A background check was not counted. */
+  private settle(background = false): void {
+    if (!background) this.pending--;
     if (this.pending === 0 && this.refusals.size === 0) this.checkedOnce = true;
     this.notify();
   }

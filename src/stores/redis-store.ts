@@ -7,6 +7,7 @@ import type { RedisServerReport } from './redis-checks.js';
 import { isKeyvRedisAdapter, KeyLayout, keyvValue, type KeyvRedisAdapter } from './redis-keys.js';
 import { RedisLink, type RedisCommandClient } from './redis-link.js';
 import { ReplicaWait } from './redis-replicas.js';
+import { checkSafetyInterval } from './safety-timer.js';
 import { timeBound } from './time-bound.js';
 
 export type { RedisCommandClient } from './redis-link.js';
@@ -60,6 +61,19 @@ export interface RedisClaimStoreOptions {
    * @default 100
    */
   replicaTimeout?: number;
+  /**
+   * Ms between two eviction checks (`INFO memory` on every server, every
+   * master of a cluster) while connected, besides the one on every
+   * (re)connect. A server switched at run time to `maxmemory` with an
+   * evicting policy (`CONFIG SET`) refuses every claim (503) from the check
+   * that sees it until a check finds it safe again (refused, it is checked
+   * again at most once a second while claims arrive). A check runs in the
+   * background (claims do not wait for it), on a timer that never keeps the
+   * process alive, stopped by {@link RedisClaimStore.close}. A whole number,
+   * at least 1; {@link RedisClaimStore.checkSafety} checks at a chosen time.
+   * @default 10_000
+   */
+  safetyCheckInterval?: number;
 }
 
 /**
@@ -77,10 +91,12 @@ export interface RedisClaimStoreOptions {
  * - **Readiness:** claims made while the first connection (or one the store
  *   started) is in flight wait for it, bounded by `commandTimeout`; a client
  *   that was ready and is reconnecting fails fast (503).
- * - **Eviction:** on every (re)connect, each server (every master of a
- *   cluster) is read with `INFO memory`; one with `maxmemory` set and a
- *   policy other than `noeviction`, or whose INFO cannot be read, refuses
- *   every claim (503, and `ready()` rejects) unless `allowEvictingRedis`.
+ * - **Eviction:** on every (re)connect, and every `safetyCheckInterval` ms
+ *   (default 10 s) while connected, each server (every master of a cluster)
+ *   is read with `INFO memory`; one with `maxmemory` set and a policy other
+ *   than `noeviction`, or whose INFO cannot be read, refuses every claim
+ *   (503, and `ready()` rejects) unless `allowEvictingRedis`, until a check
+ *   finds it safe again.
  * - **Replicas:** `waitForReplicas` adds a `WAIT` after each win.
  * - **Closed:** after {@link close}, every claim and release is refused
  *   (503) and the store never reconnects.
@@ -90,7 +106,7 @@ export interface RedisClaimStoreOptions {
  * import KeyvRedis from '@keyv/redis';
  * import { RedisClaimStore, claimToken } from 'jwt-once';
  * const keyv = new Keyv(new KeyvRedis('redis://127.0.0.1:6379'), { namespace: 'jwt-once' });
- * const store = new RedisClaimStore(keyv, { waitForReplicas: 1 }); // or pass `store: keyv` to claimToken
+ * const store = new RedisClaimStore(keyv, { waitForReplicas: 1, safetyCheckInterval: 10_000 }); // or pass `store: keyv` to claimToken
  * await store.ready(); // fail fast at start-up: unreachable, or evicting
  * await claimToken(token, { secret, algorithms: ['HS256'], store });
  */
@@ -101,6 +117,8 @@ export class RedisClaimStore implements ClaimStore {
   readonly waitForReplicas: number;
   /** Most ms each `WAIT` blocks. */
   readonly replicaTimeout: number;
+  /** Ms between two eviction checks while connected. */
+  readonly safetyCheckInterval: number;
   private readonly allowEvicting: boolean;
   private readonly opening: Promise<Keyv>;
   private adapter: KeyvRedisAdapter | undefined;
@@ -123,6 +141,7 @@ export class RedisClaimStore implements ClaimStore {
     this.commandTimeout = checkNumber('RedisClaimStore commandTimeout', options.commandTimeout, 1000, { min: 1, unit: 'ms' });
     this.waitForReplicas = checkNumber('RedisClaimStore waitForReplicas', options.waitForReplicas, 0, { min: 0, integer: true, unit: 'replicas' });
     this.replicaTimeout = checkNumber('RedisClaimStore replicaTimeout', options.replicaTimeout, 100, { min: 1, integer: true, unit: 'ms' });
+    this.safetyCheckInterval = checkSafetyInterval('RedisClaimStore safetyCheckInterval', options.safetyCheckInterval);
     if (options.allowEvictingRedis !== undefined && typeof options.allowEvictingRedis !== 'boolean') {
       throw new ConfigError('RedisClaimStore allowEvictingRedis must be true or false');
     }
@@ -144,7 +163,11 @@ export class RedisClaimStore implements ClaimStore {
       const client = adapter.client as unknown as ConstructorParameters<typeof ReplicaWait>[0];
       this.replicas = new ReplicaWait(client, 'masters' in adapter.client, this.waitForReplicas, this.replicaTimeout);
     }
-    this.link = new RedisLink(adapter.client, { connectTimeout: this.commandTimeout, allowEvicting: this.allowEvicting });
+    this.link = new RedisLink(adapter.client, {
+      connectTimeout: this.commandTimeout,
+      allowEvicting: this.allowEvicting,
+      safetyCheckInterval: this.safetyCheckInterval,
+    });
     if (this.closed) this.link.close();
   }
 
@@ -155,6 +178,19 @@ export class RedisClaimStore implements ClaimStore {
    * package, an unreachable or an evicting Redis; then read {@link servers}.
    */
   async ready(): Promise<void> {
+    await this.usable();
+  }
+
+  /**
+   * Checks every server for eviction now (as the `safetyCheckInterval` timer
+   * does), then resolves once claims are allowed, or rejects with the
+   * StoreError (503) they are refused with. Use it for a health check, or in
+   * a test instead of waiting for the timer.
+   */
+  async checkSafety(): Promise<void> {
+    if (this.closed) throw new StoreError('The Redis claim store is closed');
+    await this.opening;
+    await this.link!.checkNow();
     await this.usable();
   }
 

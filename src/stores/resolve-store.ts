@@ -112,15 +112,19 @@ async function openRedis(url: string, redacted: string): Promise<Keyv> {
   return keyv;
 }
 
-/** `?waitForReplicas=1&replicaTimeout=100&allowEvictingRedis=true` of a redis:// URL; out-of-range values are refused by the store. */
+/**
+ * `?waitForReplicas=1&replicaTimeout=100&safetyCheckInterval=10000&allowEvictingRedis=true` of a redis:// URL;
+ * out-of-range values are refused by the store.
+ */
 function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
   const options: RedisClaimStoreOptions = {};
-  const number = (name: 'waitForReplicas' | 'replicaTimeout'): void => {
+  const number = (name: 'waitForReplicas' | 'replicaTimeout' | 'safetyCheckInterval'): void => {
     const value = params.get(name);
     if (value !== null) options[name] = value.trim() === '' ? Number.NaN : Number(value);
   };
   number('waitForReplicas');
   number('replicaTimeout');
+  number('safetyCheckInterval');
   const allow = params.get('allowEvictingRedis');
   if (allow !== null) {
     if (allow !== 'true' && allow !== 'false') throw new ConfigError('allowEvictingRedis in a redis:// URL must be true or false');
@@ -145,7 +149,7 @@ function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
  *   a {@link PostgresClaimStore} (a fleet, durable), Keyv namespace `jwt-once`, a pool of its own.
  * - `redis://[user:pass@]host:port[/db]`, `rediss://...`: a {@link RedisClaimStore}
  *   (a fleet), Keyv namespace `jwt-once`, no offline queue, 1 s command and connect timeouts.
- *   Query parameters: `waitForReplicas`, `replicaTimeout` (ms) and `allowEvictingRedis`
+ *   Query parameters: `waitForReplicas`, `replicaTimeout` (ms), `safetyCheckInterval` (ms) and `allowEvictingRedis`
  *   (`true`/`false`), as the {@link RedisClaimStoreOptions} of the same names.
  *
  * Close them with {@link closeStores}.

@@ -220,6 +220,66 @@ describeWithPostgres('PostgresClaimStore', () => {
     }
   });
 
+  // Issue 16.11: checked again while the store runs, every safetyCheckInterval ms, not only when it opens.
+  it('a table altered to UNLOGGED while the store runs: 503 within one safetyCheckInterval; SET LOGGED recovers', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const interval = 50;
+    const store = new PostgresClaimStore(keyv, { purgeInterval: 0, safetyCheckInterval: interval });
+    let n = 0;
+    const claimNew = (): Promise<boolean> => store.claim(`k-${++n}`, NOW + 60_000, NOW);
+    expect(await claimNew()).toBe(true);
+    await sql(`ALTER TABLE ${table} SET UNLOGGED`);
+    const altered = Date.now();
+    // Claims go on until the next periodic check sees it; bounded well past one interval.
+    let refusal: unknown;
+    while (refusal === undefined && Date.now() - altered < 2000) {
+      refusal = await claimNew().then(() => undefined, (err: unknown) => err);
+      if (refusal === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(refusal).toMatchObject({ status: 503, message: expect.stringMatching(/UNLOGGED/) });
+    await expect(claimNew()).rejects.toMatchObject({ status: 503 });
+    await expect(store.checkSafety()).rejects.toThrow(/UNLOGGED/);
+    await sql(`ALTER TABLE ${table} SET LOGGED`);
+    expect(await claimNew()).toBe(true); // each refused claim checked anew: recovered at once
+    await expect(store.checkSafety()).resolves.toBeUndefined();
+    expect(await store.claim('k-1', NOW + 60_000, NOW)).toBe(false); // the claims made before are still there
+    expect(store.safetyCheckInterval).toBe(interval);
+    await store.close();
+    await keyv.disconnect();
+  });
+
+  it('checkSafety() checks at a chosen time; the safety timer is unref\'d and stops on close', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const setSpy = jest.spyOn(globalThis, 'setInterval');
+    const clearSpy = jest.spyOn(globalThis, 'clearInterval');
+    try {
+      // An interval far longer than the test: only checkSafety() runs the check.
+      const store = new PostgresClaimStore(keyv, { purgeInterval: 0, safetyCheckInterval: 3_600_000 });
+      await store.checkSafety();
+      const call = setSpy.mock.calls.findIndex(([, ms]) => ms === 3_600_000);
+      expect(call).toBeGreaterThanOrEqual(0);
+      const timer = setSpy.mock.results[call]!.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      expect(await store.claim('a', NOW + 60_000, NOW)).toBe(true);
+      await sql(`ALTER TABLE ${table} SET UNLOGGED`);
+      expect(await store.claim('b', NOW + 60_000, NOW)).toBe(true); // not checked yet
+      await expect(store.checkSafety()).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/UNLOGGED/) });
+      await expect(store.claim('c', NOW + 60_000, NOW)).rejects.toMatchObject({ status: 503 });
+      await sql(`ALTER TABLE ${table} SET LOGGED`);
+      await expect(store.checkSafety()).resolves.toBeUndefined();
+      expect(await store.claim('c', NOW + 60_000, NOW)).toBe(true);
+      await store.close();
+      expect(clearSpy).toHaveBeenCalledWith(timer);
+      await expect(store.checkSafety()).rejects.toThrow(/closed/);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+      await keyv.disconnect();
+    }
+  });
+
   it('postgres:// and postgresql:// URLs: cached per URL, ?table= and ?schema= honoured, end to end', async () => {
     const table = uniqueTable();
     drops.push(`DROP TABLE IF EXISTS ${table}`);

@@ -71,7 +71,7 @@ describeWithRedis('Redis eviction: private servers with each maxmemory policy', 
       await expect(claim(hsToken())).resolves.toBeDefined();
       const refusedFor = async (policy: RegExp): Promise<boolean> => store.ready().then(() => false, (err: Error) => policy.test(err.message));
       redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru');
-      expect(await codeOf(claim(hsToken()))).toBe('passed'); // no check until the next (re)connect
+      expect(await codeOf(claim(hsToken()))).toBe('passed'); // no check until the next (re)connect or periodic check
       redisCli(server.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
       await eventually(async () => refusedFor(/maxmemory-policy volatile-lru/), 3000, 'the refusal after the reconnect');
       expect(await codeOf(claim(hsToken()))).toBe('ERR_JWT_ONCE_STORE');
@@ -79,6 +79,113 @@ describeWithRedis('Redis eviction: private servers with each maxmemory policy', 
       redisCli(server.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
       await eventually(async () => (await codeOf(claim(hsToken()))) === 'passed', 3000, 'the store to accept again');
     } finally {
+      await client.close().catch(() => client.destroy());
+    }
+  });
+
+  // Issue 16.11: checked again while connected, every safetyCheckInterval ms, not only on (re)connect.
+  const secret = 'jwt-once-safety-check-test-secret-of-sixty-four-bytes-or-more!!!!';
+  const safeOptions = { secret, algorithms: ['HS256'] as const, now: () => NOW + 1000 };
+
+  it('allkeys-lru + maxmemory 4mb set at run time: 503 within an interval, no replay after 8 MB of keys; noeviction recovers', async () => {
+    const server = await serverWith('--maxmemory', '0', '--maxmemory-policy', 'noeviction');
+    const interval = 100;
+    const url = `${server.url}?safetyCheckInterval=${interval}`;
+    const store = openStore(url) as RedisClaimStore;
+    await store.ready();
+    const claim = createClaimer({ ...safeOptions, store: url });
+    const refused = async (): Promise<boolean> => (await codeOf(claim(hsToken({}, 300, secret)))) === 'ERR_JWT_ONCE_STORE';
+    const tokens = Array.from({ length: 1000 }, () => hsToken({}, 300, secret));
+    for (const token of tokens) expect(await codeOf(claim(token))).toBe('passed');
+
+    redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    redisCli(server.port, 'CONFIG', 'SET', 'maxmemory', '4mb');
+    const switched = Date.now();
+    // Claims go on until the next periodic check sees it; bounded well past one interval.
+    await eventually(refused, 2000, 'the periodic check to refuse');
+    const seenAfter = Date.now() - switched;
+    expect(store.servers).toEqual([expect.objectContaining({ maxmemory: 4 * 1024 * 1024, maxmemoryPolicy: 'allkeys-lru', refused: true })]);
+    await expect(claim(hsToken({}, 300, secret))).rejects.toMatchObject({ status: 503, message: expect.stringContaining('allkeys-lru') });
+
+    // 8 MB of other keys: Redis evicts claims, and no token gets through meanwhile.
+    const filler = createClient({ url: server.url });
+    filler.on('error', () => undefined);
+    await filler.connect();
+    try {
+      const value = 'x'.repeat(4096);
+      for (let i = 0; i < 2048; i += 64) {
+        await Promise.all(Array.from({ length: 64 }, (_, j) => filler.set(`filler:${i + j}`, value)));
+      }
+      const replays = await Promise.all(tokens.map((token) => codeOf(claim(token))));
+      expect(replays.filter((code) => code === 'passed')).toHaveLength(0);
+      expect(new Set(replays)).toEqual(new Set(['ERR_JWT_ONCE_STORE']));
+
+      redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await eventually(async () => (await codeOf(claim(hsToken({}, 300, secret)))) === 'passed', 2000, 'the store to accept again');
+      expect(store.servers).toEqual([expect.objectContaining({ maxmemoryPolicy: 'noeviction', refused: false })]);
+      // Memory is still full of other keys (a write past maxmemory is an OOM error: 503): lift the limit.
+      redisCli(server.port, 'CONFIG', 'SET', 'maxmemory', '0');
+      // What Redis evicted while it evicted is gone (SECURITY.md): those tokens pass once more, then never.
+      const after = await Promise.all(tokens.map((token) => codeOf(claim(token))));
+      const again = after.filter((code) => code === 'passed').length;
+      expect(again).toBeGreaterThan(0); // Redis did evict claims: while it was refused none of those tokens passed
+      expect(new Set((await Promise.all(tokens.map((token) => codeOf(claim(token))))))).toEqual(new Set(['ERR_JWT_ONCE_REUSED']));
+      expect(store.safetyCheckInterval).toBe(interval); // from the URL
+      // eslint-disable-next-line no-console
+      console.log(`refused ${seenAfter} ms after the switch (interval ${interval} ms); ${again} of 1000 claims evicted, 0 replayed while refused`);
+    } finally {
+      await filler.close().catch(() => filler.destroy());
+    }
+  });
+
+  it('checkSafety() checks at a chosen time: 503 from the check that sees an evicting policy, until one finds it safe', async () => {
+    const server = await serverWith('--maxmemory', '64mb', '--maxmemory-policy', 'noeviction');
+    const client = createClient({ url: server.url, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    // An interval far longer than the test: only checkSafety() and the on-demand re-check run.
+    const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'safety' }), { safetyCheckInterval: 3_600_000 });
+    try {
+      await store.checkSafety();
+      const claim = createClaimer({ ...safeOptions, store });
+      expect(await codeOf(claim(hsToken({}, 300, secret)))).toBe('passed');
+      redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl');
+      expect(await codeOf(claim(hsToken({}, 300, secret)))).toBe('passed'); // not checked yet
+      await expect(store.checkSafety()).rejects.toThrow(/maxmemory-policy volatile-ttl/);
+      expect(await codeOf(claim(hsToken({}, 300, secret)))).toBe('ERR_JWT_ONCE_STORE');
+      await expect(store.ready()).rejects.toBeInstanceOf(StoreError);
+      redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await expect(store.checkSafety()).resolves.toBeUndefined();
+      expect(await codeOf(claim(hsToken({}, 300, secret)))).toBe('passed');
+      await store.close();
+      await expect(store.checkSafety()).rejects.toThrow(/closed/);
+    } finally {
+      await client.close().catch(() => client.destroy());
+    }
+  });
+
+  it('the safety timer never keeps the process alive, skips while reconnecting (no unhandled rejection), stops on close', async () => {
+    const server = await serverWith('--maxmemory', '0');
+    const setSpy = jest.spyOn(globalThis, 'setInterval');
+    const clearSpy = jest.spyOn(globalThis, 'clearInterval');
+    const client = createClient({ url: server.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 20 } });
+    client.on('error', () => undefined);
+    try {
+      const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'timer' }), { safetyCheckInterval: 37 });
+      await store.ready();
+      const call = setSpy.mock.calls.findIndex(([, ms]) => ms === 37);
+      expect(call).toBeGreaterThanOrEqual(0);
+      const timer = setSpy.mock.results[call]!.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      // Connections dropped under the timer: its checks are skipped or fail closed, never unhandled.
+      redisCli(server.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
+      const claim = createClaimer({ ...safeOptions, store });
+      await eventually(async () => (await codeOf(claim(hsToken({}, 300, secret)))) === 'passed', 3000, 'the store after the reconnect');
+      await store.close();
+      expect(clearSpy).toHaveBeenCalledWith(timer);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
       await client.close().catch(() => client.destroy());
     }
   });
@@ -134,6 +241,31 @@ describeWithRedis('Redis eviction: every master of a cluster is checked', binari
     } finally {
       redisCli(last.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
       await healthy.close();
+    }
+  });
+
+  it('every master is checked again every safetyCheckInterval: a policy set at run time on one is refused, then recovers', async () => {
+    const client = createCluster({ rootNodes: [{ url: cluster.nodes[0]!.url }], defaults: { disableOfflineQueue: true } });
+    client.on('error', () => undefined);
+    const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'cluster-periodic' }), { safetyCheckInterval: 100 });
+    const middle = cluster.nodes[1]!;
+    const secret = 'jwt-once-safety-check-test-secret-of-sixty-four-bytes-or-more!!!!';
+    const claim = createClaimer({ secret, algorithms: ['HS256'], now: () => NOW + 1000, store });
+    try {
+      await store.ready();
+      expect(await codeOf(claim(hsToken({}, 300, secret)))).toBe('passed');
+      redisCli(middle.port, 'CONFIG', 'SET', 'maxmemory', '64mb');
+      redisCli(middle.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random');
+      // No reconnect: only the periodic check can see it.
+      await eventually(async () => (await codeOf(claim(hsToken({}, 300, secret)))) === 'ERR_JWT_ONCE_STORE', 3000, 'the periodic refusal');
+      expect(store.servers.filter((s) => s.refused).map((s) => s.address)).toEqual([`127.0.0.1:${middle.port}`]);
+      redisCli(middle.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await eventually(async () => (await codeOf(claim(hsToken({}, 300, secret)))) === 'passed', 3000, 'the store to accept again');
+    } finally {
+      redisCli(middle.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      redisCli(middle.port, 'CONFIG', 'SET', 'maxmemory', '0');
+      await store.close();
+      await client.close().catch(() => client.destroy());
     }
   });
 });

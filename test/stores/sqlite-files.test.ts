@@ -110,6 +110,50 @@ describe('SQLite: the file deleted while the store runs', () => {
       await store.close();
     }
   });
+  it('deleted and made again by another store while claims run: the racing batch is 503, then both stores share the new file', async () => {
+    // Issue 21.2: the device/inode comparison. A path that exists again (another process
+    // made a new file) is not the file this store has open: "the file exists" is not enough.
+    const store = new SqliteClaimStore(keyv, { purgeInterval: 0, busyTimeout: 10_000 });
+    expect(await store.claim('before', LIVE, NOW, 'a')).toBe(true);
+    const locker = spawn(process.execPath, ['-e', LOCKER, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const otherKeyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${file}` }));
+    let other: SqliteClaimStore | undefined;
+    try {
+      await once(locker.stdout!, 'data');
+      // The batch checks the file, then waits for the lock inside BEGIN IMMEDIATE...
+      const racing = store.claim('raced', LIVE, NOW, 'b');
+      racing.catch(() => undefined);
+      await oneTurn();
+      // ...while the three files are deleted, and another store makes them again and claims.
+      deleteDatabase(file);
+      other = new SqliteClaimStore(otherKeyv, { purgeInterval: 0 });
+      expect(await other.claim('fresh', LIVE, NOW, 'c')).toBe(true);
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(existsSync(path)).toBe(true);
+      const exited = once(locker, 'exit');
+      locker.stdin!.write('go\n');
+      await exited;
+      // Committed to the deleted file, which no other process sees: refused, not answered.
+      await expect(racing).rejects.toBeInstanceOf(StoreError);
+      await expect(racing).rejects.toThrow(/deleted or replaced/);
+
+      // Recovery on the new file: a token claimed through the other store is refused here...
+      expect(await store.claim('fresh', LIVE, NOW, 'd')).toBe(false);
+      // ...the raced claim was not spent, and what this store claims now the other store refuses.
+      expect(await store.claim('raced', LIVE, NOW, 'e')).toBe(true);
+      expect(await other.claim('raced', LIVE, NOW, 'f')).toBe(false);
+      expect(await store.claim('after', LIVE, NOW, 'g')).toBe(true);
+      expect(await other.claim('after', LIVE, NOW, 'h')).toBe(false);
+      expect(await readFresh(file, 'after')).toBe(`${LIVE}:g`);
+      // The deleted file's claims are gone (SECURITY.md): the token before the deletion passes once more, then never.
+      expect(await other.claim('before', LIVE, NOW, 'i')).toBe(true);
+      expect(await store.claim('before', LIVE, NOW, 'j')).toBe(false);
+    } finally {
+      if (locker.exitCode === null) locker.kill('SIGKILL');
+      await store.close();
+      await other?.close();
+      await otherKeyv.disconnect().catch(() => undefined);
+    }
+  });
 });
 
 describe('SQLite: a directory that is missing', () => {
