@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { ROOT } from './packed.js';
@@ -65,11 +66,18 @@ export async function bundleForWorkers(entry: string, outfile: string, forbidden
 }
 
 /**
- * The workerd binary: $WORKERD, else one installed with
- * `npm install --prefix <dir> workerd` in $JWT_ONCE_TOOLS (default /work/tools/workerd).
+ * Where .ci/run installs workerd (`npm install --prefix <this> workerd`): the
+ * `workerd` folder of $JWT_ONCE_CI_TOOLS, else of /var/cache/jwt-once-ci as
+ * root, else of ~/.cache/jwt-once-ci.
  */
+export function workerdToolsDir(): string {
+  const tools = process.env.JWT_ONCE_CI_TOOLS || (process.getuid?.() === 0 ? '/var/cache/jwt-once-ci' : join(homedir(), '.cache/jwt-once-ci'));
+  return join(tools, 'workerd');
+}
+
+/** The workerd binary: $WORKERD, else the one .ci/run installed into {@link workerdToolsDir}. */
 export function findWorkerd(): string | undefined {
-  const candidates = [process.env.WORKERD, join(process.env.JWT_ONCE_TOOLS ?? '/work/tools/workerd', 'node_modules/.bin/workerd')];
+  const candidates = [process.env.WORKERD, join(workerdToolsDir(), 'node_modules/.bin/workerd')];
   return candidates.find((bin) => bin !== undefined && bin !== '' && existsSync(bin) && spawnSync(bin, ['--version'], { timeout: 10_000 }).status === 0);
 }
 

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
-import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild } from './edge.js';
+import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild, workerdToolsDir } from './edge.js';
 import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, run } from './packed.js';
 
 const SUBPATHS = exportedSubpaths();
@@ -216,7 +216,7 @@ process.stdin.on('end', () => server.close()).resume();`;
 
     const inWorkerd = WORKERD !== undefined || REQUIRE_WORKERD ? it : it.skip;
     if (WORKERD === undefined && !REQUIRE_WORKERD) {
-      console.warn('workerd not found (set WORKERD, or npm install --prefix /work/tools/workerd workerd): the workerd run is skipped');
+      console.warn(`workerd not found (set WORKERD=<path>, or npm install --prefix ${workerdToolsDir()} workerd, as .ci/run does): the workerd run is skipped`);
     }
     inWorkerd(`runs in workerd (${COMPATIBILITY.flags.join(', ')}): 200, then 401 for the same token; PS256/384/512 refused`, async () => {
       expect(WORKERD).toBeDefined();
