@@ -1,6 +1,9 @@
 // npm run demo: one token per framework, presented twice, to real Express,
 // Koa and Hono apps on the embedded memory store. Each first use passes; each
 // replay is refused. Exits 0 only if all three behaved.
+//
+//   npm install jwt-once express koa @koa/router hono @hono/node-server jsonwebtoken
+//   npx tsx examples/demo.ts   (in this repository: npm run demo)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';

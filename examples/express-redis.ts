@@ -1,18 +1,19 @@
 // Several Express workers (Node cluster) sharing one Redis: a token used on
 // one worker is refused on every other.
 //
+//   npm install jwt-once express jsonwebtoken @keyv/redis
 //   redis-server &   # or any Redis 6.2+
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/express-redis.ts
 //
 // JWT_ONCE_STORE picks another Redis (redis://user:pass@host:6379/0, rediss://...);
-// WORKERS sets how many workers (default 2). Needs the optional peer @keyv/redis.
+// WORKERS sets how many workers (default 2). @keyv/redis is the optional peer the redis:// store loads.
 import cluster from 'node:cluster';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import { closeStores } from 'jwt-once';
 import { jwtOnce, type JwtOnceRequest } from 'jwt-once/express';
 
-const port = Number(process.env.PORT ?? 3003);
+const port = Number(process.env.PORT ?? 3005);
 const workers = Number(process.env.WORKERS ?? 2);
 const store = process.env.JWT_ONCE_STORE ?? 'redis://127.0.0.1:6379';
 const secret = process.env.JWT_ONCE_SECRET;

@@ -1,5 +1,6 @@
 // A copyable Express app where each magic-link token logs in once.
 //
+//   npm install jwt-once express jsonwebtoken
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/express.ts
 //
 // jwtOnce() with no options reads JWT_ONCE_SECRET (and JWT_ONCE_ALGORITHMS,

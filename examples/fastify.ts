@@ -1,5 +1,6 @@
 // A copyable Fastify app: each token acts once.
 //
+//   npm install jwt-once fastify @fastify/jwt jsonwebtoken
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/fastify.ts
 //
 // /magic-login: the route hook; jwt-once verifies and claims the token.

@@ -1,5 +1,6 @@
 // A copyable Hono app on @hono/node-server: each token acts once.
 //
+//   npm install jwt-once hono @hono/node-server jsonwebtoken
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/hono.ts
 //
 // /magic-login: jwt-once verifies and claims the token.

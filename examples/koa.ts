@@ -1,5 +1,6 @@
 // A copyable Koa app with @koa/router route guards: each token acts once per route.
 //
+//   npm install jwt-once koa @koa/router jsonwebtoken
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/koa.ts
 import Router from '@koa/router';
 import jwt from 'jsonwebtoken';

@@ -2,6 +2,7 @@
 // link previewers open links before people do), the POST its button sends
 // claims the token, once.
 //
+//   npm install jwt-once express jsonwebtoken
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/magic-link.ts
 //
 // GET  /login?token=...  verifies and peeks: "Sign in" form, or "already used". Spends nothing.
@@ -10,7 +11,7 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import { createClaimer, createTokenPeeker, JwtOnceError, type ClaimOptions } from 'jwt-once';
 
-const port = Number(process.env.PORT ?? 3000);
+const port = Number(process.env.PORT ?? 3007);
 const secret = process.env.JWT_ONCE_SECRET;
 if (!secret) {
   console.error('Set JWT_ONCE_SECRET, e.g. JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/magic-link.ts');

@@ -1,6 +1,7 @@
 // Node cluster workers sharing one SQLite file: a token used on one worker is
 // refused on every other. One machine, no server to run.
 //
+//   npm install jwt-once express jsonwebtoken @keyv/sqlite
 //   JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/sqlite-cluster.ts
 //
 // JWT_ONCE_STORE picks the file (sqlite://relative.db or sqlite:///absolute.db);
@@ -11,7 +12,7 @@ import jwt from 'jsonwebtoken';
 import { closeStores } from 'jwt-once';
 import { jwtOnce, type JwtOnceRequest } from 'jwt-once/express';
 
-const port = Number(process.env.PORT ?? 3004);
+const port = Number(process.env.PORT ?? 3006);
 const workers = Number(process.env.WORKERS ?? 2);
 const store = process.env.JWT_ONCE_STORE ?? 'sqlite://jwt-once-claims.db';
 const secret = process.env.JWT_ONCE_SECRET;

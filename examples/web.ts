@@ -1,6 +1,7 @@
 // A plain `fetch` handler (Request -> Response): each token acts once. The
 // handler is the same on every runtime; only the line that serves it differs.
 //
+//   npm install jwt-once @hono/node-server jsonwebtoken
 //   Node:  JWT_ONCE_SECRET=$(openssl rand -hex 32) npx tsx examples/web.ts   (via @hono/node-server)
 //   Bun:   Bun.serve({ port, hostname, fetch: handler })        (this file picks it when run by bun)
 //   Deno:  Deno.serve({ port, hostname }, handler)             (this file picks it when run by deno)

@@ -1,13 +1,14 @@
 /**
- * Runs the README snippets (test/docs/readme-snippets.ts) that can run here
- * against real servers, and fails when a TypeScript snippet of README.md is
- * not found verbatim in that file, so the two cannot drift apart.
+ * Runs the snippets of README.md and docs/ (test/docs/readme-snippets.ts) that
+ * can run here against real servers, and fails when a TypeScript snippet of
+ * README.md or of a page under docs/ is not found verbatim in that file, so
+ * they cannot drift apart.
  */
 // First: the Web snippet reads LINK_SECRET when readme-snippets.ts loads.
 import { README_SNIPPET_SECRET } from './readme-snippets-env.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import Router from '@koa/router';
 import express, { type RequestHandler } from 'express';
 import { Hono } from 'hono';
@@ -48,6 +49,7 @@ import {
   shutdown,
   sqliteStore,
   webConfirm,
+  webServed,
   clientAssertion,
   dpopChecker,
   type Logger,
@@ -61,6 +63,20 @@ const token = (claims: Record<string, unknown> = {}): string => {
   return jsonwebtoken.sign({ iat: now, exp: now + 300, n: ++counter, ...claims }, SECRET, { algorithm: 'HS256' });
 };
 const normalize = (code: string): string => code.replace(/\s+/g, ' ').trim();
+
+const ROOT = join(__dirname, '..', '..');
+/** README.md, then every Markdown page under docs/ (sorted). */
+function documentation(): string[] {
+  const pages: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.name.endsWith('.md')) pages.push(join(dir, entry.name));
+    }
+  };
+  walk(join(ROOT, 'docs'));
+  return [join(ROOT, 'README.md'), ...pages];
+}
 
 const saved = { ...process.env };
 beforeAll(() => {
@@ -84,19 +100,38 @@ async function serve(app: express.Express): Promise<string> {
   return server.url;
 }
 
-it('holds every TypeScript snippet of README.md verbatim (import lines aside)', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+it('holds every TypeScript snippet of README.md and docs/ verbatim (import lines aside)', () => {
   const here = normalize(readFileSync(join(__dirname, 'readme-snippets.ts'), 'utf8'));
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const pages = documentation();
+  expect(pages.map((page) => relative(ROOT, page))).toEqual(expect.arrayContaining(['README.md', 'docs/reference/api.md', 'docs/stores/redis.md']));
+  const blocks = pages.flatMap((page) =>
+    [...readFileSync(page, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({ page: relative(ROOT, page), code: m[1]! })),
+  );
   expect(blocks.length).toBeGreaterThanOrEqual(16);
+  expect(blocks.filter(({ page }) => page === 'README.md').length).toBeGreaterThanOrEqual(5); // one quick start per framework
   const missing = blocks
-    .map((block) => normalize(block.split('\n').filter((line) => !line.startsWith('import ')).join('\n')))
-    .filter((code) => !here.includes(code));
+    .map(({ page, code }) => ({ page, code: normalize(code.split('\n').filter((line) => !line.startsWith('import ')).join('\n')) }))
+    .filter(({ code }) => !here.includes(code));
   expect(missing).toEqual([]);
 });
 
-it('quick starts: Express, Koa and Hono each let a token through once', async () => {
-  const expressUrl = await serve(expressQuickStart(expressAdapter));
+it('quick starts: Express, Koa and Hono each listen on PORT and let a token through once', async () => {
+  process.env.PORT = '3999'; // what each quick start passes to listen/serve; the servers here listen on loopback port 0
+  // Express listens where the snippet says (PORT): here, a free loopback port.
+  let expressServer: Server | undefined;
+  const listenedOn: unknown[] = [];
+  const loopbackExpress = () => {
+    const app = express();
+    app.listen = ((port: unknown) => {
+      listenedOn.push(port);
+      expressServer = createServer(app);
+      return expressServer;
+    }) as typeof app.listen;
+    return app;
+  };
+  expressQuickStart(expressAdapter, loopbackExpress);
+  const expressUrl = (await listen(expressServer!)).url;
+  servers.push({ close: () => new Promise((resolve) => expressServer!.close(() => resolve())) });
   const t1 = token({ sub: 'alice' });
   const first = await withBearer(`${expressUrl}/magic-login`, t1);
   expect(await first.json()).toEqual({ user: 'alice' });
@@ -105,7 +140,8 @@ it('quick starts: Express, Koa and Hono each let a token through once', async ()
   // Koa listens where the snippet says 3000: here, a free loopback port.
   let koaServer: Server | undefined;
   class LoopbackKoa extends KoaClass {
-    override listen(): Server {
+    override listen(port?: unknown): Server {
+      listenedOn.push(port);
       koaServer = createServer(this.callback());
       return koaServer;
     }
@@ -117,11 +153,18 @@ it('quick starts: Express, Koa and Hono each let a token through once', async ()
   expect(await (await withBearer(`${koaUrl}/magic-login`, t2)).json()).toEqual({ user: 'bob' });
   expect((await withBearer(`${koaUrl}/magic-login`, t2)).status).toBe(401);
 
-  const hono = honoQuickStart(honoAdapter);
+  // Hono: `serve` records what it was given; the test calls that fetch.
+  const served: Array<{ fetch: typeof Hono.prototype.fetch; port?: number }> = [];
+  const hono = honoQuickStart(honoAdapter, ((options: { fetch: typeof Hono.prototype.fetch; port?: number }) => {
+    served.push(options);
+  }) as unknown as Parameters<typeof honoQuickStart>[1]);
+  expect(served).toEqual([{ fetch: hono.fetch, port: 3999 }]);
   const t3 = token({ sub: 'carol' });
-  const init = { method: 'POST', headers: { authorization: `Bearer ${t3}` } };
-  expect(await (await hono.request('/magic-login', init)).json()).toEqual({ user: 'carol' });
-  expect((await hono.request('/magic-login', init)).status).toBe(401);
+  const init = () => ({ method: 'POST', headers: { authorization: `Bearer ${t3}` } });
+  expect(await (await served[0]!.fetch(new Request('http://localhost/magic-login', init()))).json()).toEqual({ user: 'carol' });
+  expect((await hono.request('/magic-login', init())).status).toBe(401);
+  expect(listenedOn).toEqual([3999, 3999]);
+  delete process.env.PORT;
 });
 
 it('scopes: routeScope gives each route one use whatever the spelling; a fixed label is one scope', async () => {
@@ -209,7 +252,13 @@ it('Fastify: the route hook, the plugin and the hook behind @fastify/jwt each le
     servers.push({ close: () => app.close() });
     return app.listen({ port: 0, host: '127.0.0.1' });
   };
-  const quickUrl = await serveFastify(fastifyQuickStart(fastifyAdapter, () => Fastify()));
+  // The quick start listens on PORT on localhost (Fastify's default host): port 0 here.
+  process.env.PORT = '0';
+  const quick = fastifyQuickStart(fastifyAdapter, () => Fastify());
+  servers.push({ close: () => quick.close() });
+  await new Promise<void>((resolve) => (quick.server.listening ? resolve() : quick.server.once('listening', () => resolve())));
+  delete process.env.PORT;
+  const quickUrl = `http://localhost:${(quick.server.address() as { port: number }).port}`;
   const t1 = token({ sub: 'frank' });
   const first = await withBearer(`${quickUrl}/magic-login`, t1);
   expect(first.status).toBe(200);
@@ -231,7 +280,7 @@ it('Fastify: the route hook, the plugin and the hook behind @fastify/jwt each le
   expect((await withBearer(`${url}/transfer`, forged)).status).toBe(401); // @fastify/jwt refused it before any claim
 });
 
-it('Web: withJwtOnce (POST) and createWebGuard (confirm) each let a token through once', async () => {
+it('Web: withJwtOnce (POST) and createWebGuard (confirm) each let a token through once, served by the handler the snippet serves', async () => {
   const request = (t: string) => new Request('http://localhost/x', { method: 'POST', headers: { authorization: `Bearer ${t}` } });
   const t1 = token({ sub: 'grace' });
   const first = await POST(request(t1));
@@ -246,4 +295,14 @@ it('Web: withJwtOnce (POST) and createWebGuard (confirm) each let a token throug
   expect(confirmed.status).toBe(200);
   expect(await confirmed.json()).toEqual({ confirmed: expect.any(String) });
   expect((await webConfirm(request(t2))).status).toBe(401);
+
+  expect(webServed).toEqual([{ fetch: expect.any(Function), port: Number(process.env.PORT ?? 3000) }]);
+  const webFetch = webServed[0]!.fetch as (request: Request) => Promise<Response>;
+  const at = (path: string, t: string) => new Request(`http://localhost${path}`, { method: 'POST', headers: { authorization: `Bearer ${t}` } });
+  const t3 = token({ sub: 'heidi' });
+  expect(await (await webFetch(at('/magic-login', t3))).json()).toEqual({ user: 'heidi' });
+  expect((await webFetch(at('/magic-login', t3))).status).toBe(401);
+  const t4 = token();
+  expect(await (await webFetch(at('/confirm', t4))).json()).toEqual({ confirmed: expect.any(String) });
+  expect((await webFetch(at('/confirm', t4))).status).toBe(401);
 });

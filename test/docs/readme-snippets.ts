@@ -1,12 +1,16 @@
 /**
- * Every TypeScript snippet of README.md, verbatim (only its import lines move
- * to the top of this file), type-checked by `npm test` under `strict`. Free
- * names are parameters. `readme-snippets.test.ts` runs the ones that can run
- * here, and fails when a README snippet is not found in this file.
+ * Every TypeScript snippet of README.md and of every Markdown page under docs/, verbatim
+ * (only its import lines move to the top of this file), type-checked by `npm test` under
+ * `strict`. Free names are parameters (a quick start's framework and `serve`
+ * too, so the test can keep its server on loopback). `readme-snippets.test.ts`
+ * runs the ones that can run here, and fails when a snippet is not found in
+ * this file. test/package/quick-starts.test.ts runs the README quick starts as
+ * written, from the packed package.
  */
 import Router from '@koa/router';
 import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
-import express, { type Request as ExpressRequest, type RequestHandler } from 'express';
+import express, { type Express, type Request as ExpressRequest, type RequestHandler } from 'express';
+import type { serve as honoServe } from '@hono/node-server';
 import { expressjwt } from 'express-jwt';
 import { Hono, type Handler } from 'hono';
 import { jwt } from 'hono/jwt';
@@ -38,37 +42,42 @@ import {
   type JwtPayload,
 } from '../../src/index.js';
 
-export function expressQuickStart({ jwtOnce }: typeof expressAdapter) {
+export function expressQuickStart({ jwtOnce }: typeof expressAdapter, express: () => Express) {
   const app = express();
-  app.post('/magic-login', jwtOnce({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] }), (req, res) => {
+  app.post('/magic-login', jwtOnce({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] }), (req, res) => {
     res.json({ user: (req as JwtOnceRequest).auth!.sub }); // req.auth: the verified payload
   });
+  app.listen(Number(process.env.PORT ?? 3000));
   return app;
 }
 
 export function koaQuickStart({ jwtOnce }: typeof koaAdapter, Koa: new () => KoaClass) {
   const router = new Router();
-  router.post('/magic-login', jwtOnce({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] }), (ctx) => {
+  router.post('/magic-login', jwtOnce({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] }), (ctx) => {
     ctx.body = { user: ctx.state.user.sub }; // ctx.state.user: the verified payload; ctx.state.jwtOnce: the claim
   });
-  new Koa().use(router.routes()).listen(3000);
+  new Koa().use(router.routes()).listen(Number(process.env.PORT ?? 3000));
 }
 
-export function honoQuickStart({ jwtOnce }: typeof honoAdapter) {
+export function honoQuickStart({ jwtOnce }: typeof honoAdapter, serve: typeof honoServe) {
   const app = new Hono();
-  app.post('/magic-login', jwtOnce({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] }), (c) =>
+  app.post('/magic-login', jwtOnce({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] }), (c) =>
     c.json({ user: c.get('jwtPayload').sub }), // typed variables: jwtPayload (as hono/jwt) and jwtOnce (the claim)
   );
+  serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000) }); // on Node; Bun, Deno and Workers take app.fetch as it is
   return app;
 }
 
 export function fastifyQuickStart({ jwtOnce }: typeof fastifyAdapter, Fastify: () => FastifyInstance) {
   type JwtOnceRequest = FastifyJwtOnceRequest;
   const app = Fastify();
-  const once = jwtOnce({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'] });
+  const once = jwtOnce({ secret: process.env.JWT_SECRET!, algorithms: ['HS256'] });
   app.post('/magic-login', { onRequest: once }, async (request) => ({
     user: (request as JwtOnceRequest).user.sub, // request.user: the verified payload (as @fastify/jwt); request.jwtOnce: the claim
   }));
+  app.listen({ port: Number(process.env.PORT ?? 3000) }, (err) => {
+    if (err) throw err;
+  });
   return app;
 }
 
@@ -78,9 +87,13 @@ export async function fastifyPlugin(app: FastifyInstance, secret: string, handle
   app.post('/pay', { onRequest: app.jwtOnce }, handler);
 }
 
-// Top level, as in a Next.js route module (`export const POST`): LINK_SECRET is set
+// Top level, as in a Next.js route module (`export const POST`): JWT_SECRET is set
 // before this file is loaded (readme-snippets-env.ts), as a deployment sets it.
-const options = { secret: process.env.LINK_SECRET!, algorithms: ['HS256'] } as const;
+// `serve` stands for @hono/node-server's: it records what the snippet serves, for the test.
+export const webServed: Array<Parameters<typeof honoServe>[0]> = [];
+const serve = (options: Parameters<typeof honoServe>[0]): void => void webServed.push(options);
+
+const options = { secret: process.env.JWT_SECRET!, algorithms: ['HS256'] } as const;
 
 // Wrap a handler: extra arguments pass through (Deno's info, Workers' env/ctx, Next's context).
 export const POST = withJwtOnce((request, claim) => Response.json({ user: claim.payload.sub }), options);
@@ -92,6 +105,10 @@ async function confirm(request: Request): Promise<Response> {
   if (!outcome.ok) return outcome.response; // same status, headers and body as the other adapters
   return Response.json({ confirmed: outcome.claim.key });
 }
+
+// Served on Node by @hono/node-server; Bun.serve, Deno.serve and Workers take `handler` as it is.
+const handler = (request: Request) => (new URL(request.url).pathname === '/confirm' ? confirm(request) : POST(request));
+serve({ fetch: handler, port: Number(process.env.PORT ?? 3000) });
 export const webConfirm = confirm;
 
 export function expressScopes({ jwtOnce, routeScope }: typeof expressAdapter) {

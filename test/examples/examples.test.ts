@@ -1,16 +1,53 @@
-// Starts each example as its own process on a free port, as a user would, and
-// checks over real HTTP that a token passes once and is refused on replay.
+// Starts each example as its own process on a free port, as a user would: from
+// a scratch project outside the repository that installed the packed package
+// and the packages the example's header says to install, so `jwt-once/...`
+// resolves to the built package, not to the sources. Then checks over real
+// HTTP that a token passes once and is refused on replay.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
+import { cleanTree, installTarball, linkFromRoot, pack } from '../package/packed.js';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
-const SECRET = 'examples-smoke-test-secret-0123456789abcdef';
+const EXAMPLES = join(ROOT, 'examples');
+const SECRET = 'examples-smoke-test-secret-0123456789abcdef-0123456789abcdef-0123';
+const FILES = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts')).sort();
+const source = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf8');
+
+/** The packages of the header's `//   npm install ...` line. */
+function installLine(text: string): string[] | undefined {
+  return /^\/\/\s+npm install ([^\n(]+)$/m.exec(text)?.[1]!.trim().split(/\s+/);
+}
+
+/** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
+function importedPackages(text: string): string[] {
+  const names = [...text.matchAll(/^import [^;]*? from '([^']+)';/gm)].map((m) => m[1]!).filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
+  return [...new Set(names.map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')))];
+}
+
+/** A project outside the repository: the packed jwt-once, what each example's header installs, tsx, and examples/. */
+let project: string | undefined;
+let scratch: string | undefined;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'jwt-once-examples-'));
+  const tree = join(scratch, 'clone');
+  mkdirSync(tree);
+  cleanTree(tree);
+  const tarball = pack(tree, scratch);
+  project = join(scratch, 'app');
+  installTarball(project, tarball);
+  const packages = FILES.flatMap((file) => installLine(source(file)) ?? []).filter((name) => name !== 'jwt-once');
+  linkFromRoot(project, [...new Set(packages), 'tsx']);
+  mkdirSync(join(project, 'examples'));
+  for (const file of FILES) copyFileSync(join(EXAMPLES, file), join(project, 'examples', file));
+}, 300_000);
+afterAll(() => {
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+});
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -26,11 +63,11 @@ interface Running {
   stop: () => Promise<void>;
 }
 
-/** Spawns `tsx examples/<file>` in its own process group; resolves once it printed its curl hint. */
+/** Spawns `node --import tsx examples/<file>` (what `npx tsx` runs) in the scratch project, in its own process group; resolves once it printed its curl hint. */
 async function start(file: string, env: Record<string, string> = {}): Promise<Running> {
   const port = await freePort();
-  const child: ChildProcess = spawn(TSX, [`examples/${file}`], {
-    cwd: ROOT,
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `examples/${file}`], {
+    cwd: project!,
     env: { ...process.env, PORT: String(port), JWT_ONCE_SECRET: SECRET, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,6 +162,26 @@ describe('examples', () => {
     dir = undefined;
   });
 
+  it('each example declares what it imports in its header install line, and has a default port of its own', () => {
+    const ports = new Map<string, number>();
+    for (const file of FILES) {
+      const text = source(file);
+      const install = installLine(text);
+      expect([file, install]).toEqual([file, expect.arrayContaining(['jwt-once'])]);
+      expect([file, importedPackages(text).filter((name) => !install!.includes(name))]).toEqual([file, []]);
+      const port = /process\.env\.PORT \?\? (\d+)\)/.exec(text)?.[1];
+      if (port !== undefined) ports.set(file, Number(port));
+    }
+    expect([...ports.keys()]).toEqual(FILES.filter((file) => file !== 'demo.ts')); // the demo listens on port 0
+    expect(new Set(ports.values()).size).toBe(ports.size);
+  });
+
+  it('runs from the scratch project: jwt-once is the installed package, not the sources', () => {
+    const resolved = spawnSync(process.execPath, ['-p', "require.resolve('jwt-once/express')"], { cwd: project!, encoding: 'utf8' });
+    expect(resolved.stdout.trim()).toBe(join(project!, 'node_modules/jwt-once/dist/cjs/adapters/express.js'));
+    expect(project!.startsWith(ROOT)).toBe(false);
+  });
+
   it.each([
     ['express.ts', ['/magic-login']],
     ['koa.ts', ['/magic-login', '/reset-password']],
@@ -151,7 +208,7 @@ describe('examples', () => {
   });
 
   it('npm run demo covers the three frameworks and exits 0', () => {
-    const demo = spawnSync(TSX, ['examples/demo.ts'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const demo = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { cwd: project!, encoding: 'utf8', timeout: 30_000 });
     expect(demo.status).toBe(0);
     for (const name of ['Express', 'Koa', 'Hono']) expect(demo.stdout).toContain(`${name} app on`);
     expect(demo.stdout.match(/first use -> 200/g)).toHaveLength(3);
