@@ -30,6 +30,12 @@ export default defineConfig(
     },
   },
   {
+    // CommonJS files (preloads run with `node --require`) load with require().
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The library and its tests print nothing: a message goes in an error or a hook, never the console.
     // The few deliberate prints of the tests (skip notices, measurements) carry an eslint-disable comment.
     files: ['src/**', 'adapters/**', 'test/**'],

@@ -7,7 +7,19 @@ const config: Config = {
   // test/runtimes/ is a plain script for Bun and Deno (npm run test:runtimes), not a jest suite.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/runtimes/'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true, esModuleInterop: true, target: 'ES2022', strict: true } }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'CommonJS',
+          moduleResolution: 'Node10',
+          isolatedModules: true,
+          esModuleInterop: true,
+          target: 'ES2022',
+          strict: true,
+        },
+      },
+    ],
   },
   // Sources import with ESM-style '.js' extensions; map them back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

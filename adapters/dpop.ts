@@ -11,5 +11,13 @@ export {
   type DpopProof,
   type DpopRequest,
 } from '../src/dpop/options.js';
-export { DpopNonceError, DpopProofError, ReusedDpopProofError, JwtOnceError, StoreError, ConfigError, type JwtOnceErrorCode } from '../src/errors.js';
+export {
+  DpopNonceError,
+  DpopProofError,
+  ReusedDpopProofError,
+  JwtOnceError,
+  StoreError,
+  ConfigError,
+  type JwtOnceErrorCode,
+} from '../src/errors.js';
 export { errorResponse, type ErrorResponse } from '../src/http-response.js';

@@ -1,12 +1,14 @@
-import type {
-  FastifyInstance,
-  FastifyPluginCallback,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-  RouteOptions,
-} from 'fastify';
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type JwtPayload, type RequestGuard } from '../src/index.js';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import {
+  ConfigError,
+  createRequestGuard,
+  errorResponse,
+  JwtOnceError,
+  type Claim,
+  type GuardOptions,
+  type JwtPayload,
+  type RequestGuard,
+} from '../src/index.js';
 import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
 import { isThenable } from '../src/thenable.js';
 
@@ -152,17 +154,21 @@ export function jwtOnce(options?: FastifyJwtOnceOptions): JwtOnceHook {
 
   function jwtOnceHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     if (guard.releaseOnError && request.routeOptions.config[RELEASE_WIRED as never] !== true) {
-      return done(new ConfigError('`releaseOnError` needs app.register(jwtOncePlugin) before this route, and the hook in the route options'));
+      return done(
+        new ConfigError('`releaseOnError` needs app.register(jwtOncePlugin) before this route, and the hook in the route options'),
+      );
     }
-    guard.claim(request, (name) => header(request, name)).then(
-      (claim) => {
-        (request as JwtOnceRequest).user = claim.payload;
-        request.jwtOnce = claim;
-        if (guard.releaseOnError) pending.set(request, { claim, guard });
-        done();
-      },
-      (err: unknown) => refuse(err, request, reply, done),
-    );
+    guard
+      .claim(request, (name) => header(request, name))
+      .then(
+        (claim) => {
+          (request as JwtOnceRequest).user = claim.payload;
+          request.jwtOnce = claim;
+          if (guard.releaseOnError) pending.set(request, { claim, guard });
+          done();
+        },
+        (err: unknown) => refuse(err, request, reply, done),
+      );
   }
   if (guard.releaseOnError) releasingHooks.set(jwtOnceHook, guard);
   return jwtOnceHook;

@@ -67,7 +67,10 @@ export function routeScope(ctx: Context): string {
   const isRoute = (layer: RouterLayer): boolean => layer.path === pattern && layer.methods.length > 0;
   if (pattern === undefined || !matched?.some(isRoute)) throw noRouteMatched(USAGE);
   // Every route of the pattern in the router, not only those this URL matched: a label of the routes, not of the request.
-  const methods = sharedMethods((router?.stack ?? matched).filter(isRoute).map((layer) => layer.methods), ctx.method);
+  const methods = sharedMethods(
+    (router?.stack ?? matched).filter(isRoute).map((layer) => layer.methods),
+    ctx.method,
+  );
   if (methods === undefined) throw noRouteMatched(USAGE);
   return routeLabel(methods, String(pattern), METHODS);
 }

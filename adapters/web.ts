@@ -1,6 +1,14 @@
 // Only Web-standard types (Request, Response, Headers) in the signatures:
 // the same code serves Node, Bun, Deno, Workers and Next.js route handlers.
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions, type RequestGuard } from '../src/index.js';
+import {
+  ConfigError,
+  createRequestGuard,
+  errorResponse,
+  JwtOnceError,
+  type Claim,
+  type GuardOptions,
+  type RequestGuard,
+} from '../src/index.js';
 
 /** Options of {@link createWebGuard} and {@link withJwtOnce}. Functions of the request receive the `Request`. */
 export type WebJwtOnceOptions = GuardOptions<Request> & {
@@ -44,7 +52,10 @@ export function createWebGuard(options: WebJwtOnceOptions): (request: Request) =
   return webGuard(options).claimRequest;
 }
 
-function webGuard(options: WebJwtOnceOptions): { guard: RequestGuard<Request>; claimRequest: (request: Request) => Promise<WebClaimOutcome> } {
+function webGuard(options: WebJwtOnceOptions): {
+  guard: RequestGuard<Request>;
+  claimRequest: (request: Request) => Promise<WebClaimOutcome>;
+} {
   const guard = createRequestGuard<Request>(options, undefined, ['onError']);
   const onError = options?.onError;
 
@@ -56,10 +67,12 @@ function webGuard(options: WebJwtOnceOptions): { guard: RequestGuard<Request>; c
   };
 
   function claimRequest(request: Request): Promise<WebClaimOutcome> {
-    return guard.claim(request, (name) => request.headers.get(name) ?? undefined).then(
-      (claim): WebClaimOutcome => ({ ok: true, claim }),
-      (err: unknown) => refuse(err, request),
-    );
+    return guard
+      .claim(request, (name) => request.headers.get(name) ?? undefined)
+      .then(
+        (claim): WebClaimOutcome => ({ ok: true, claim }),
+        (err: unknown) => refuse(err, request),
+      );
   }
   return { guard, claimRequest };
 }

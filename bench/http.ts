@@ -249,7 +249,12 @@ function nextMessage<T>(proc: ChildProcess): Promise<T> {
   });
 }
 
-async function benchFramework(framework: Framework, jwtName: string, loader: ChildProcess, vsFrameworkJwt: number | undefined): Promise<void> {
+async function benchFramework(
+  framework: Framework,
+  jwtName: string,
+  loader: ChildProcess,
+  vsFrameworkJwt: number | undefined,
+): Promise<void> {
   const server = child({ JWT_ONCE_BENCH_ROLE: 'server', FRAMEWORK: framework });
   try {
     const { ports } = await nextMessage<Candidates>(server);
@@ -282,8 +287,24 @@ async function benchFramework(framework: Framework, jwtName: string, loader: Chi
     for (const [name, count] of problems) log(`  warning: ${framework} ${name}: ${count} non-2xx answers or errors`);
     const ours = results.get('jwt-once')!.median;
     compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + ${jwtName}`, results.get(jwtName)!.median, vsFrameworkJwt, 'req/s');
-    compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + bare verify (KeyObject)`, results.get('bare verify')!.median, VS_BARE_VERIFY, 'req/s');
-    compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework} + ${HAND_ROLLED} (hand-rolled replay guard)`, results.get(HAND_ROLLED)!.median, undefined, 'req/s');
+    compare(
+      SCENARIO,
+      `${framework} + jwt-once`,
+      ours,
+      `${framework} + bare verify (KeyObject)`,
+      results.get('bare verify')!.median,
+      VS_BARE_VERIFY,
+      'req/s',
+    );
+    compare(
+      SCENARIO,
+      `${framework} + jwt-once`,
+      ours,
+      `${framework} + ${HAND_ROLLED} (hand-rolled replay guard)`,
+      results.get(HAND_ROLLED)!.median,
+      undefined,
+      'req/s',
+    );
     compare(SCENARIO, `${framework} + jwt-once`, ours, `${framework}, no auth`, results.get('no auth')!.median, undefined, 'req/s');
   } finally {
     server.kill();
@@ -291,14 +312,20 @@ async function benchFramework(framework: Framework, jwtName: string, loader: Chi
 }
 
 export async function runHttp(): Promise<void> {
-  log(`\n## 4. HTTP: autocannon in a child process, a fresh token per request (bars: >= ${VS_FRAMEWORK_JWT}x the framework's JWT middleware except @fastify/jwt, >= ${VS_BARE_VERIFY}x bare verify)`);
+  log(
+    `\n## 4. HTTP: autocannon in a child process, a fresh token per request (bars: >= ${VS_FRAMEWORK_JWT}x the framework's JWT middleware except @fastify/jwt, >= ${VS_BARE_VERIFY}x bare verify)`,
+  );
   const loader = child({ JWT_ONCE_BENCH_ROLE: 'load' });
   try {
     await nextMessage(loader);
     // JWT_ONCE_BENCH_FRAMEWORKS=fastify,hono runs only those (default: all).
     const only = process.env.JWT_ONCE_BENCH_FRAMEWORKS?.split(',');
     if (only === undefined || only.includes('express')) await benchFramework('express', 'express-jwt', loader, VS_FRAMEWORK_JWT);
-    for (const [framework, jwtName] of [['koa', 'koa-jwt'], ['hono', 'hono/jwt'], ['fastify', '@fastify/jwt']] as const) {
+    for (const [framework, jwtName] of [
+      ['koa', 'koa-jwt'],
+      ['hono', 'hono/jwt'],
+      ['fastify', '@fastify/jwt'],
+    ] as const) {
       if (only !== undefined && !only.includes(framework)) continue;
       if (!existsSync(adapterPath(framework))) {
         skip(SCENARIO, `${framework}: adapters/${framework}.ts (jwt-once/${framework}) does not exist yet`);

@@ -90,15 +90,17 @@ function writeReport(): void {
     .replace('{{date}}', new Date().toISOString().slice(0, 10))
     .replace('{{machine}}', machine())
     .replace('{{table}}', tableOf(rows))
-    .replace(
-      '{{skipped}}',
-      skipped.length === 0 ? 'None.' : skipped.map((s) => `- ${s.scenario}: skipped: ${s.reason}`).join('\n'),
-    )
+    .replace('{{skipped}}', skipped.length === 0 ? 'None.' : skipped.map((s) => `- ${s.scenario}: skipped: ${s.reason}`).join('\n'))
     .replace(
       '{{failing}}',
       failing.length === 0
         ? 'Every bar was met in this run.'
-        : failing.map((r) => `- ${r.scenario}: ${r.candidate}: ${r.value} vs ${r.baseline ?? ''} ${r.ratio === undefined ? '' : `= ${fmtRatio(r.ratio)}`}, bar ${r.bar ?? ''}`).join('\n'),
+        : failing
+            .map(
+              (r) =>
+                `- ${r.scenario}: ${r.candidate}: ${r.value} vs ${r.baseline ?? ''} ${r.ratio === undefined ? '' : `= ${fmtRatio(r.ratio)}`}, bar ${r.bar ?? ''}`,
+            )
+            .join('\n'),
     );
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), text);
   writeFileSync(join(__dirname, 'claims-per-store.svg'), chartSvg(storeRates));

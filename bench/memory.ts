@@ -47,7 +47,13 @@ async function memoryStorePerClaim(): Promise<void> {
   }
   const full = heapUsed();
   const perClaim = (full - baseline) / count;
-  record(SCENARIO, 'MemoryStore heap per live claim, with its per-claim id (1,000,000 claims)', `${perClaim.toFixed(1)} B`, `<= ${MAX_BYTES_PER_CLAIM} B`, perClaim <= MAX_BYTES_PER_CLAIM);
+  record(
+    SCENARIO,
+    'MemoryStore heap per live claim, with its per-claim id (1,000,000 claims)',
+    `${perClaim.toFixed(1)} B`,
+    `<= ${MAX_BYTES_PER_CLAIM} B`,
+    perClaim <= MAX_BYTES_PER_CLAIM,
+  );
 
   clock.now = now + ttlMs + chunk + 1;
   const removed = store.sweep(clock.now);

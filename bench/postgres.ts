@@ -17,7 +17,9 @@ const SECRET = 'a-string-secret-a-user-would-paste-in-here-32+chars';
 type Query = (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 export async function runPostgres(): Promise<void> {
-  log(`\n## 6. PostgreSQL: claimToken on postgres:// vs verify + raw INSERT ... ON CONFLICT DO NOTHING RETURNING, same pool (bar >= ${BAR}x, 64 in flight)`);
+  log(
+    `\n## 6. PostgreSQL: claimToken on postgres:// vs verify + raw INSERT ... ON CONFLICT DO NOTHING RETURNING, same pool (bar >= ${BAR}x, 64 in flight)`,
+  );
   const { createClaimer, openStore, closeStores, PostgresClaimStore } = await import('../src/index.js');
   const suffix = `${process.pid}_${Date.now().toString(36)}`;
   const table = `jwt_once_bench_${suffix}`;
@@ -29,7 +31,10 @@ export async function runPostgres(): Promise<void> {
     try {
       await store.ready();
     } catch (err) {
-      skip(SCENARIO, `PostgreSQL at ${URL.replace(/\/\/[^@]*@/, '//')} is unreachable: ${err instanceof Error ? String(err.cause ?? err.message) : String(err)}`);
+      skip(
+        SCENARIO,
+        `PostgreSQL at ${URL.replace(/\/\/[^@]*@/, '//')} is unreachable: ${err instanceof Error ? String(err.cause ?? err.message) : String(err)}`,
+      );
       return;
     }
     const keyv = await store.getKeyv();
@@ -47,7 +52,11 @@ export async function runPostgres(): Promise<void> {
     };
     const claim = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: url });
     // Batching off, on the same Keyv (so the same pool and table): one claim per statement, 10 at once.
-    const unbatched = createClaimer({ secret: SECRET, algorithms: ['HS256'], store: new PostgresClaimStore(keyv, { maxBatchSize: 1, maxConcurrentStatements: 10, purgeInterval: 0 }) });
+    const unbatched = createClaimer({
+      secret: SECRET,
+      algorithms: ['HS256'],
+      store: new PostgresClaimStore(keyv, { maxBatchSize: 1, maxConcurrentStatements: 10, purgeInterval: 0 }),
+    });
 
     const batch = pick(2_000, 5_000);
     const concurrency = 64;
@@ -66,8 +75,24 @@ export async function runPostgres(): Promise<void> {
     printMedians(`${concurrency} in flight`, results, 'claims/s');
     const ours = results.get('claimToken (postgres://)')!.median;
     const baseline = results.get('verify + raw INSERT')!.median;
-    compare(SCENARIO, `claimToken on postgres://, ${concurrency} in flight`, ours, 'verify + raw INSERT ON CONFLICT DO NOTHING RETURNING', baseline, BAR, 'claims/s');
-    compare(SCENARIO, `same store, batching off (maxBatchSize 1), ${concurrency} in flight`, results.get('claimToken, batching off')!.median, 'verify + raw INSERT ON CONFLICT DO NOTHING RETURNING', baseline, undefined, 'claims/s');
+    compare(
+      SCENARIO,
+      `claimToken on postgres://, ${concurrency} in flight`,
+      ours,
+      'verify + raw INSERT ON CONFLICT DO NOTHING RETURNING',
+      baseline,
+      BAR,
+      'claims/s',
+    );
+    compare(
+      SCENARIO,
+      `same store, batching off (maxBatchSize 1), ${concurrency} in flight`,
+      results.get('claimToken, batching off')!.median,
+      'verify + raw INSERT ON CONFLICT DO NOTHING RETURNING',
+      baseline,
+      undefined,
+      'claims/s',
+    );
     storeRates.push({ store: `PostgreSQL (${concurrency} in flight)`, rate: ours });
   } finally {
     if (query !== undefined) {

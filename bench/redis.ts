@@ -68,27 +68,67 @@ export async function runRedis(): Promise<void> {
 
     const results = await interleave(
       [
-        { name: 'verify + SET NX PXAT', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, raw)); } },
-        { name: 'claimToken (Redis)', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, ours)); } },
+        {
+          name: 'verify + SET NX PXAT',
+          sample: () => {
+            const t = signTokens(batch, key, 'HS256');
+            return rate(batch, () => inFlight(t, concurrency, raw));
+          },
+        },
+        {
+          name: 'claimToken (Redis)',
+          sample: () => {
+            const t = signTokens(batch, key, 'HS256');
+            return rate(batch, () => inFlight(t, concurrency, ours));
+          },
+        },
       ],
       pick(3, 7),
     );
     printMedians(`${concurrency} in flight`, results, 'claims/s');
     const mine = results.get('claimToken (Redis)')!.median;
-    compare(SCENARIO, `claimToken on Redis, ${concurrency} in flight`, mine, 'verify + raw SET NX PXAT', results.get('verify + SET NX PXAT')!.median, BAR, 'claims/s');
+    compare(
+      SCENARIO,
+      `claimToken on Redis, ${concurrency} in flight`,
+      mine,
+      'verify + raw SET NX PXAT',
+      results.get('verify + SET NX PXAT')!.median,
+      BAR,
+      'claims/s',
+    );
     storeRates.push({ store: `Redis (${concurrency} in flight)`, rate: mine });
 
     const serialBatch = pick(1_000, 3_000);
     const serial = await interleave(
       [
-        { name: 'verify + SET NX PXAT', sample: () => { const t = signTokens(serialBatch, key, 'HS256'); return rate(serialBatch, () => inFlight(t, 1, raw)); } },
-        { name: 'claimToken (Redis)', sample: () => { const t = signTokens(serialBatch, key, 'HS256'); return rate(serialBatch, () => inFlight(t, 1, ours)); } },
+        {
+          name: 'verify + SET NX PXAT',
+          sample: () => {
+            const t = signTokens(serialBatch, key, 'HS256');
+            return rate(serialBatch, () => inFlight(t, 1, raw));
+          },
+        },
+        {
+          name: 'claimToken (Redis)',
+          sample: () => {
+            const t = signTokens(serialBatch, key, 'HS256');
+            return rate(serialBatch, () => inFlight(t, 1, ours));
+          },
+        },
       ],
       pick(3, 5),
     );
     printMedians('one at a time', serial, 'claims/s');
     const oneAtATime = serial.get('claimToken (Redis)')!.median;
-    compare(SCENARIO, 'claimToken on Redis, one at a time', oneAtATime, 'verify + raw SET NX PXAT', serial.get('verify + SET NX PXAT')!.median, undefined, 'claims/s');
+    compare(
+      SCENARIO,
+      'claimToken on Redis, one at a time',
+      oneAtATime,
+      'verify + raw SET NX PXAT',
+      serial.get('verify + SET NX PXAT')!.median,
+      undefined,
+      'claims/s',
+    );
     storeRates.push({ store: 'Redis (one at a time)', rate: oneAtATime });
   } finally {
     let deleted = 0;
@@ -130,14 +170,42 @@ async function runWaitForReplicas(): Promise<void> {
     const concurrency = 64;
     const results = await interleave(
       [
-        { name: 'claimToken (Redis, no WAIT)', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, async (x) => { await plain(x); })); } },
-        { name: 'claimToken (Redis, waitForReplicas=1)', sample: () => { const t = signTokens(batch, key, 'HS256'); return rate(batch, () => inFlight(t, concurrency, async (x) => { await waiting(x); })); } },
+        {
+          name: 'claimToken (Redis, no WAIT)',
+          sample: () => {
+            const t = signTokens(batch, key, 'HS256');
+            return rate(batch, () =>
+              inFlight(t, concurrency, async (x) => {
+                await plain(x);
+              }),
+            );
+          },
+        },
+        {
+          name: 'claimToken (Redis, waitForReplicas=1)',
+          sample: () => {
+            const t = signTokens(batch, key, 'HS256');
+            return rate(batch, () =>
+              inFlight(t, concurrency, async (x) => {
+                await waiting(x);
+              }),
+            );
+          },
+        },
       ],
       pick(3, 5),
     );
     printMedians(`${concurrency} in flight, master + 1 replica on loopback`, results, 'claims/s');
     const mine = results.get('claimToken (Redis, waitForReplicas=1)')!.median;
-    compare(SCENARIO, `claimToken on Redis, waitForReplicas=1, ${concurrency} in flight`, mine, 'the same without WAIT', results.get('claimToken (Redis, no WAIT)')!.median, undefined, 'claims/s');
+    compare(
+      SCENARIO,
+      `claimToken on Redis, waitForReplicas=1, ${concurrency} in flight`,
+      mine,
+      'the same without WAIT',
+      results.get('claimToken (Redis, no WAIT)')!.median,
+      undefined,
+      'claims/s',
+    );
     storeRates.push({ store: `Redis + WAIT 1 (${concurrency} in flight)`, rate: mine });
   } finally {
     await closeStores();

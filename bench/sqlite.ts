@@ -67,7 +67,15 @@ export async function runSqlite(): Promise<void> {
     );
     printMedians(`${concurrency} in flight`, results, 'claims/s');
     const ours = results.get('claimToken (sqlite://)')!.median;
-    compare(SCENARIO, `claimToken on sqlite://, ${concurrency} in flight`, ours, 'verify + better-sqlite3 WAL insert', results.get('verify + better-sqlite3 insert')!.median, BAR, 'claims/s');
+    compare(
+      SCENARIO,
+      `claimToken on sqlite://, ${concurrency} in flight`,
+      ours,
+      'verify + better-sqlite3 WAL insert',
+      results.get('verify + better-sqlite3 insert')!.median,
+      BAR,
+      'claims/s',
+    );
     storeRates.push({ store: `SQLite (${concurrency} in flight)`, rate: ours });
   } finally {
     db.close();

@@ -45,7 +45,10 @@ async function presentTwice(name: string, server: Server): Promise<boolean> {
   const token = jwt.sign({ sub: `alice+${name.toLowerCase()}@example.com` }, secret, { algorithm: 'HS256', expiresIn: '15m' });
   console.log(`${name} app on ${url}, one magic-link token (15 min), presented twice:`);
   let ok = true;
-  for (const [attempt, expected] of [['first use', 200], ['replay', 401]] as const) {
+  for (const [attempt, expected] of [
+    ['first use', 200],
+    ['replay', 401],
+  ] as const) {
     const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json()) as { loggedIn?: string; code?: string };
     const outcome = res.status === 200 ? `passed (logged in ${body.loggedIn})` : `refused (${body.code})`;

@@ -84,7 +84,8 @@ async function eviction(): Promise<{ answered: number; replayed: number }> {
     const first = await Promise.allSettled(tokens.map(async (t) => claim(t)));
     const answered = tokens.filter((_, i) => first[i]!.status === 'fulfilled');
     const filler = 'x'.repeat(1024);
-    for (let i = 0; i < 40; i++) redisCli(server.port, 'EVAL', `for i=1,200 do redis.call('SET', 'filler:${i}:'..i, ARGV[1]) end`, '0', filler);
+    for (let i = 0; i < 40; i++)
+      redisCli(server.port, 'EVAL', `for i=1,200 do redis.call('SET', 'filler:${i}:'..i, ARGV[1]) end`, '0', filler);
     const second = await Promise.allSettled(answered.map(async (t) => claim(t)));
     await closeStores();
     return { answered: answered.length, replayed: second.filter((r) => r.status === 'fulfilled').length };
@@ -97,14 +98,21 @@ async function main(): Promise<void> {
   console.log(`| Redis persistence | claims lost of ${N.toLocaleString('en-US')} on kill -9 |`);
   console.log('|---|---|');
   for (const config of CONFIGS) console.log(`| ${config.name} | ${await measure(config.args)} |`);
-  console.log(`\n| failover to a replica whose link stalled | answered 2xx of ${N.toLocaleString('en-US')} | accepted again after the failover |`);
+  console.log(
+    `\n| failover to a replica whose link stalled | answered 2xx of ${N.toLocaleString('en-US')} | accepted again after the failover |`,
+  );
   console.log('|---|---|---|');
-  for (const [name, query] of [['no WAIT', ''], ['`waitForReplicas=1&replicaTimeout=100`', '?waitForReplicas=1&replicaTimeout=100']] as const) {
+  for (const [name, query] of [
+    ['no WAIT', ''],
+    ['`waitForReplicas=1&replicaTimeout=100`', '?waitForReplicas=1&replicaTimeout=100'],
+  ] as const) {
     const { answered, replayed } = await failover(query);
     console.log(`| ${name} | ${answered} | ${replayed} |`);
   }
   const evicted = await eviction();
-  console.log(`\n| maxmemory 4mb, allkeys-lru, allowEvictingRedis=true, then 8 MB of other keys | answered 2xx of ${N.toLocaleString('en-US')} | accepted again |`);
+  console.log(
+    `\n| maxmemory 4mb, allkeys-lru, allowEvictingRedis=true, then 8 MB of other keys | answered 2xx of ${N.toLocaleString('en-US')} | accepted again |`,
+  );
   console.log('|---|---|---|');
   console.log(`| eviction | ${evicted.answered} | ${evicted.replayed} |`);
 }

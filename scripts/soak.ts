@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     const s = await runSqliteSoak({ file: join(dir, 'claims.db'), tokens: sqliteTokens, log: (line) => console.log(line) });
     const steady = s.sizesKB[Math.floor(s.sizesKB.length / 2)]!;
     const last = s.sizesKB[s.sizesKB.length - 1]!;
-    console.log(`passed ${s.passed.toLocaleString('en')} in ${s.seconds.toFixed(1)} s; replays passed ${s.replaysPassed}; file + WAL ${steady} KB at half-way, ${last} KB at the end; rows left after the last purge ${s.rowsAtEnd}`);
+    console.log(
+      `passed ${s.passed.toLocaleString('en')} in ${s.seconds.toFixed(1)} s; replays passed ${s.replaysPassed}; file + WAL ${steady} KB at half-way, ${last} KB at the end; rows left after the last purge ${s.rowsAtEnd}`,
+    );
     if (s.passed !== s.tokens || s.replaysPassed !== 0) failures.push('SQLite: a token failed or a replay passed');
     if (last > steady * 1.2) failures.push(`SQLite file kept growing: ${steady} KB -> ${last} KB`);
   } finally {

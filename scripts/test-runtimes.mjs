@@ -27,7 +27,15 @@ function find(name) {
     if (!existsSync(bin)) continue;
     const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 });
     // `bun --version` prints 1.4.5; `deno --version` prints "deno 2.9.6 (stable, ...)".
-    if (probe.status === 0) return { bin, version: probe.stdout.split('\n')[0].replace(`${name} `, '').replace(/ \(.*$/, '').trim() };
+    if (probe.status === 0)
+      return {
+        bin,
+        version: probe.stdout
+          .split('\n')[0]
+          .replace(`${name} `, '')
+          .replace(/ \(.*$/, '')
+          .trim(),
+      };
     console.warn(`test:runtimes: ${bin} does not run (${(probe.stderr || String(probe.error)).split('\n')[0]}); looking further`);
   }
   return undefined;

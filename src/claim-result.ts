@@ -20,11 +20,7 @@ export function nextClaimId(): string {
 }
 
 /** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
-export function withinTime(
-  pending: Promise<boolean>,
-  ms: number,
-  onLateWin: () => void,
-): Promise<boolean> {
+export function withinTime(pending: Promise<boolean>, ms: number, onLateWin: () => void): Promise<boolean> {
   return new Promise((resolve, reject) => {
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -82,7 +82,14 @@ export interface ClaimStep {
    * Bounds the lifetime of a verified payload, runs `validate`, claims in the store and calls the hooks.
    * `key` replaces the replay key derived by {@link replayKey}: for a DPoP proof, (JWK thumbprint, `htu`, `jti`).
    */
-  claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim>;
+  claimPayload(
+    token: string,
+    header: JwtHeader,
+    payload: JwtPayload,
+    now: number,
+    context: ClaimContext | undefined,
+    key?: string,
+  ): Promise<Claim>;
   /**
    * The same steps as {@link claimPayload} up to the claim, then a read of
    * the store (`isClaimed`) instead of the claim: nothing is written and no
@@ -118,7 +125,16 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
 
   /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */
-  function settle(won: unknown, header: JwtHeader, payload: JwtPayload, replay: string, expiresAt: number, id: string, scope: string, request: unknown): Claim {
+  function settle(
+    won: unknown,
+    header: JwtHeader,
+    payload: JwtPayload,
+    replay: string,
+    expiresAt: number,
+    id: string,
+    scope: string,
+    request: unknown,
+  ): Claim {
     if (won === false) {
       callHook(onReplay, () => eventOf(replay, payload, scope, request));
       throw new ReusedTokenError();
@@ -132,7 +148,15 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * Claims in the store. A store that answers synchronously (memory) costs no
    * extra microtask turn; an async one is bounded by `storeTimeout`.
    */
-  function claimInStore(header: JwtHeader, payload: JwtPayload, now: number, replay: string, expiresAt: number, scope: string, request: unknown): Promise<Claim> {
+  function claimInStore(
+    header: JwtHeader,
+    payload: JwtPayload,
+    now: number,
+    replay: string,
+    expiresAt: number,
+    scope: string,
+    request: unknown,
+  ): Promise<Claim> {
     const id = nextClaimId();
     let answer: boolean | Promise<boolean>;
     try {
@@ -149,10 +173,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
     }
     return withinTime(answer, storeTimeout, () => {
       Promise.resolve(store.release(replay, expiresAt, id)).catch(() => undefined);
-    }).then(
-      (won) => settle(won, header, payload, replay, expiresAt, id, scope, request),
-      storeFailed,
-    );
+    }).then((won) => settle(won, header, payload, replay, expiresAt, id, scope, request), storeFailed);
   }
 
   /** Runs `validate`; a refusal (thrown or `false`) is a 401 that consumes nothing. */
@@ -177,7 +198,10 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
     } catch (cause) {
       return storeFailed(cause);
     }
-    const bounded = typeof read === 'boolean' ? Promise.resolve(read) : timeBound(read, storeTimeout, () => new StoreError(`The claim store did not answer within ${storeTimeout} ms`));
+    const bounded =
+      typeof read === 'boolean'
+        ? Promise.resolve(read)
+        : timeBound(read, storeTimeout, () => new StoreError(`The claim store did not answer within ${storeTimeout} ms`));
     return bounded.then((used) => {
       if (typeof used !== 'boolean') throw reportStoreError(onStoreError, new StoreError('The claim store gave no yes-or-no answer'));
       return answer(used ? 'used' : 'unused');
@@ -185,7 +209,13 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   }
 
   /** What is known before the claim: lifetime, scope and replay key. Throws a JwtOnceError. */
-  function bound(token: string, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): { expiresAt: number; scope: string; replay: string } {
+  function bound(
+    token: string,
+    payload: JwtPayload,
+    now: number,
+    context: ClaimContext | undefined,
+    key?: string,
+  ): { expiresAt: number; scope: string; replay: string } {
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw new InvalidTokenError('The token payload must be a JSON object');
     }
@@ -200,7 +230,14 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * Bounds the lifetime of a verified payload, derives its replay key, runs
    * `validate`, then claims. Everything before the claim is synchronous.
    */
-  function claimPayload(token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined, key?: string): Promise<Claim> {
+  function claimPayload(
+    token: string,
+    header: JwtHeader,
+    payload: JwtPayload,
+    now: number,
+    context: ClaimContext | undefined,
+    key?: string,
+  ): Promise<Claim> {
     let bounds: { expiresAt: number; scope: string; replay: string };
     try {
       bounds = bound(token, payload, now, context, key);
@@ -214,7 +251,13 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       : runValidate(payload, scope, request).then(() => claimInStore(header, payload, now, replay, expiresAt, scope, request));
   }
 
-  function peekPayload(token: string, _header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined): Promise<TokenPeek> {
+  function peekPayload(
+    token: string,
+    _header: JwtHeader,
+    payload: JwtPayload,
+    now: number,
+    context: ClaimContext | undefined,
+  ): Promise<TokenPeek> {
     let bounds: { expiresAt: number; scope: string; replay: string };
     try {
       bounds = bound(token, payload, now, context);

@@ -22,13 +22,18 @@ import type { ClaimOptions } from './options.js';
  * // JWT_ONCE_SECRET=... node server.js
  * app.use(jwtOnce());
  */
-export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'store'> {
+export function optionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'store'> {
   const secret = env.JWT_ONCE_SECRET;
   if (secret === undefined || secret === '') {
     throw new ConfigError('no secret: pass { secret, algorithms } or set JWT_ONCE_SECRET (and JWT_ONCE_ALGORITHMS, default HS256)');
   }
   const list = (value: string | undefined): string[] | undefined => {
-    const items = value?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = value
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     return items !== undefined && items.length > 0 ? items : undefined;
   };
   const issuer = list(env.JWT_ONCE_ISSUER);

@@ -108,13 +108,17 @@ export function hmacSecretProblem(secret: Buffer | KeyObject, rules: HmacSecretR
   const bytes = Buffer.isBuffer(secret) ? secret : secret.export();
   const shape = keyShapedSecret(bytes);
   if (shape !== undefined) {
-    return `a public key was given as the HMAC (HS*) secret (${shape}): that is the algorithm-confusion trap, ` +
-      'anyone with the public key could sign tokens. Use a shared random secret, or RS*/PS*/ES* algorithms with the public key';
+    return (
+      `a public key was given as the HMAC (HS*) secret (${shape}): that is the algorithm-confusion trap, ` +
+      'anyone with the public key could sign tokens. Use a shared random secret, or RS*/PS*/ES* algorithms with the public key'
+    );
   }
   if (!rules.allowShort && bytes.length < rules.minBytes) {
-    return `the HMAC secret is ${bytes.length} bytes; ${rules.algorithm ?? 'HS*'} needs at least ${rules.minBytes} (RFC 7518 s3.2), ` +
+    return (
+      `the HMAC secret is ${bytes.length} bytes; ${rules.algorithm ?? 'HS*'} needs at least ${rules.minBytes} (RFC 7518 s3.2), ` +
       `or a guessed secret signs tokens. Use a random secret of at least ${rules.minBytes} bytes ` +
-      `(e.g. \`openssl rand -base64 ${rules.minBytes}\`), or set \`allowShortHmacSecret: true\` to accept it knowingly (unsafe)`;
+      `(e.g. \`openssl rand -base64 ${rules.minBytes}\`), or set \`allowShortHmacSecret: true\` to accept it knowingly (unsafe)`
+    );
   }
   return undefined;
 }

@@ -60,9 +60,7 @@ export function errorResponse(err: JwtOnceError): ErrorResponse {
     headers['www-authenticate'] = `Bearer error="invalid_request", error_description="${quotable(err.message)}"`;
   } else if (status === 401) {
     headers['www-authenticate'] =
-      err.code === 'ERR_JWT_ONCE_MISSING'
-        ? 'Bearer'
-        : `Bearer error="invalid_token", error_description="${quotable(err.message)}"`;
+      err.code === 'ERR_JWT_ONCE_MISSING' ? 'Bearer' : `Bearer error="invalid_token", error_description="${quotable(err.message)}"`;
   } else if (status === 503) {
     headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   }

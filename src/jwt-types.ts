@@ -13,11 +13,7 @@
  * const algorithms: Algorithm[] = ['ES256'];
  */
 export type Algorithm =
-  | 'HS256' | 'HS384' | 'HS512'
-  | 'RS256' | 'RS384' | 'RS512'
-  | 'ES256' | 'ES384' | 'ES512'
-  | 'PS256' | 'PS384' | 'PS512'
-  | 'none';
+  'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'none';
 
 /**
  * A decoded JOSE header (RFC 7515 s4), as `jsonwebtoken` returns it.

@@ -15,10 +15,18 @@ export type SecretResolver = (header: JwtHeader, payload: JwtPayload) => KeyInpu
 
 /** Algorithms `jsonwebtoken` verifies. `none` is deliberately absent (RFC 8725 s3.1). */
 export const SUPPORTED_ALGORITHMS: readonly Algorithm[] = [
-  'HS256', 'HS384', 'HS512',
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
 ];
 
 /** Checks the algorithm list once, at creation. */
@@ -128,7 +136,10 @@ export class ResolvedKeyCache {
   private readonly cache = new Map<string | Buffer, KeyObject>();
   /** KeyObjects already checked: a resolver returning the same objects pays the checks once. */
   private readonly checked = new WeakMap<KeyObject, KeyObject>();
-  constructor(private readonly rules: KeyRules, private readonly limit = 64) {}
+  constructor(
+    private readonly rules: KeyRules,
+    private readonly limit = 64,
+  ) {}
 
   get(input: KeyInput): KeyObject {
     if (input instanceof KeyObject) {

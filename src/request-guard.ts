@@ -147,7 +147,15 @@ export function createRequestGuard<Req>(
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
   checkOptionNames('jwtOnce', options, [...CLAIM_OPTION_NAMES, ...GUARD_OPTION_NAMES, ...adapterOptionNames]);
   // `onError` is the adapter's to call (its signature is the framework's); checked here, once for all.
-  const { getToken, cookie, scope, releaseOnError = false, verifiedPayload, onError, ...rest } = options as GuardOptions<Req> & { onError?: unknown };
+  const {
+    getToken,
+    cookie,
+    scope,
+    releaseOnError = false,
+    verifiedPayload,
+    onError,
+    ...rest
+  } = options as GuardOptions<Req> & { onError?: unknown };
   if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('`onError` must be a function');
   if (getToken !== undefined && typeof getToken !== 'function') throw new ConfigError('`getToken` must be a function');
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie === '')) throw new ConfigError('`cookie` must be a cookie name');
@@ -160,7 +168,10 @@ export function createRequestGuard<Req>(
   }
 
   const secretGiven = Object.prototype.hasOwnProperty.call(options, 'secret');
-  const claim = verifiedPayload === undefined ? verifyingClaim(rest, scope, secretGiven ? undefined : env) : verifiedClaim(rest, scope, verifiedPayload);
+  const claim =
+    verifiedPayload === undefined
+      ? verifyingClaim(rest, scope, secretGiven ? undefined : env)
+      : verifiedClaim(rest, scope, verifiedPayload);
   const scopeOf = typeof scope === 'function' ? scope : undefined;
 
   return {
@@ -205,7 +216,11 @@ type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope
  * options have no `secret` key: then the environment fills in what the code
  * left out. A `secret` key is never completed from the environment.
  */
-function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: NodeJS.ProcessEnv | undefined): ClaimCall<Req> {
+function verifyingClaim<Req>(
+  rest: ClaimSettings<Req>,
+  scope: GuardOptions<Req>['scope'],
+  env: NodeJS.ProcessEnv | undefined,
+): ClaimCall<Req> {
   const secret: unknown = rest.secret;
   if (env === undefined && (secret === undefined || secret === null || secret === '')) {
     throw new ConfigError(
@@ -213,7 +228,8 @@ function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>[
         'pass a secret, or leave the `secret` key out to read JWT_ONCE_SECRET',
     );
   }
-  const claimOptions: ClaimOptions = env === undefined ? ({ ...rest } as ClaimOptions) : { ...optionsFromEnv(env), ...stripUndefined(rest) };
+  const claimOptions: ClaimOptions =
+    env === undefined ? ({ ...rest } as ClaimOptions) : { ...optionsFromEnv(env), ...stripUndefined(rest) };
   if (typeof scope === 'string') claimOptions.scope = scope;
   const claimer = createClaimer(claimOptions);
   return (token, _request, context) => claimer(token, context);

@@ -53,7 +53,7 @@ export function sharedMethods(routes: Iterable<Iterable<string>>, method: string
   const sets = [...routes].map((methods) => new Set([...methods].map(foldMethod)));
   const group = new Set([foldMethod(method)]);
   const members = new Set<Set<string>>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const set of sets) {
       if (members.has(set) || ![...set].some((m) => group.has(m))) continue;

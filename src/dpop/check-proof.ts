@@ -22,7 +22,12 @@ const { verify, JsonWebTokenError } = jwt;
 export type DpopChecker = (proof: string | readonly string[] | null | undefined, request: DpopRequest) => Promise<DpopProof>;
 
 /** `make(input)`, remembered for the last `limit` inputs. */
-function memo(cache: Map<string, string | undefined>, input: string, make: (input: string) => string | undefined, limit = 256): string | undefined {
+function memo(
+  cache: Map<string, string | undefined>,
+  input: string,
+  make: (input: string) => string | undefined,
+  limit = 256,
+): string | undefined {
   if (cache.has(input)) return cache.get(input);
   const made = make(input);
   if (cache.size >= limit) cache.delete(cache.keys().next().value!);
@@ -114,7 +119,8 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     if (proofHtu === undefined) throw new DpopProofError('The DPoP proof htu is not an http(s) URL');
     const target = memo(targets, request.url, (url) => requestTarget(url, origin));
     if (target === undefined) {
-      if (request.url.startsWith('/') && origin === undefined) throw new ConfigError('The request URL must be absolute, or a path with the `origin` option set');
+      if (request.url.startsWith('/') && origin === undefined)
+        throw new ConfigError('The request URL must be absolute, or a path with the `origin` option set');
       throw new DpopProofError('The DPoP proof htu does not match the request URL'); // e.g. a Host header that makes no URL
     }
     if (proofHtu !== target) throw new DpopProofError('The DPoP proof htu does not match the request URL');
@@ -143,16 +149,15 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
 
   function claim(checked: Checked, request: DpopRequest, now: number): Promise<DpopProof> {
     const { proof, header, jwk, payload, thumbprint, htu, key } = checked;
-    return step
-      .claimPayload(proof, header, payload, now, { scope: htu, request: request.request }, key)
-      .then(
-        (won) => ({ thumbprint, jwk, htu, claim: won }),
-        (err: unknown) => {
-          if (err instanceof ReusedTokenError) throw new ReusedDpopProofError();
-          if (err instanceof ExpiredTokenError || err instanceof InvalidTokenError) throw new DpopProofError(err.message.replace('token', 'DPoP proof'));
-          throw err;
-        },
-      );
+    return step.claimPayload(proof, header, payload, now, { scope: htu, request: request.request }, key).then(
+      (won) => ({ thumbprint, jwk, htu, claim: won }),
+      (err: unknown) => {
+        if (err instanceof ReusedTokenError) throw new ReusedDpopProofError();
+        if (err instanceof ExpiredTokenError || err instanceof InvalidTokenError)
+          throw new DpopProofError(err.message.replace('token', 'DPoP proof'));
+        throw err;
+      },
+    );
   }
 
   async function checkNonce(checked: Checked, request: DpopRequest, now: number): Promise<DpopProof> {
@@ -162,7 +167,10 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
       if (typeof fresh !== 'string' || !NONCE.test(fresh)) {
         throw new ConfigError('`nonce.issue` must return printable ASCII without `"` or `\\` (RFC 9449 s8.1)');
       }
-      throw new DpopNonceError(typeof value !== 'string' ? 'The DPoP proof must carry the server nonce' : 'The DPoP proof nonce is not valid', { nonce: fresh });
+      throw new DpopNonceError(
+        typeof value !== 'string' ? 'The DPoP proof must carry the server nonce' : 'The DPoP proof nonce is not valid',
+        { nonce: fresh },
+      );
     }
     return claim(checked, request, now);
   }
@@ -192,7 +200,11 @@ const NO_OPTIONS: DpopOptions = {};
  * const options = { store: 'sqlite://var/dpop.db' };
  * const { thumbprint } = await checkDpopProof(req.headers.dpop, { method: req.method, url: 'https://as.example/token' }, options);
  */
-export function checkDpopProof(proof: Parameters<DpopChecker>[0], request: DpopRequest, options: DpopOptions = NO_OPTIONS): Promise<DpopProof> {
+export function checkDpopProof(
+  proof: Parameters<DpopChecker>[0],
+  request: DpopRequest,
+  options: DpopOptions = NO_OPTIONS,
+): Promise<DpopProof> {
   try {
     return checkerFor(options)(proof, request);
   } catch (err) {

@@ -59,7 +59,9 @@ export function checkOrigin(origin: unknown): string | undefined {
     parsed.username !== '' ||
     parsed.password !== ''
   ) {
-    throw new ConfigError("`origin` must be the public origin clients call, such as 'https://api.example.com' (scheme, host, optional port; no path)");
+    throw new ConfigError(
+      "`origin` must be the public origin clients call, such as 'https://api.example.com' (scheme, host, optional port; no path)",
+    );
   }
   return parsed.origin;
 }

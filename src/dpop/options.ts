@@ -110,7 +110,9 @@ function checkDpopAlgorithms(algorithms: unknown): readonly string[] {
   }
   for (const alg of algorithms) {
     if (alg === 'EdDSA' || alg === 'Ed25519' || alg === 'Ed448') {
-      throw new ConfigError('EdDSA is not available: jsonwebtoken, which jwt-once verifies proofs with, has no EdDSA. Use ES256, RS256 or PS256');
+      throw new ConfigError(
+        'EdDSA is not available: jsonwebtoken, which jwt-once verifies proofs with, has no EdDSA. Use ES256, RS256 or PS256',
+      );
     }
     if (!DPOP_ALGORITHMS.includes(alg as string)) {
       throw new ConfigError(`DPoP proofs need an asymmetric algorithm; ${JSON.stringify(alg)} is not one of ${DPOP_ALGORITHMS.join(', ')}`);

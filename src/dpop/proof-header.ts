@@ -21,7 +21,8 @@ export interface ProofHeader {
  */
 export function oneProof(proof: string | readonly string[] | null | undefined, max: number): string {
   if (Array.isArray(proof)) {
-    if (proof.length !== 1) throw new DpopProofError(proof.length === 0 ? 'No DPoP proof was presented' : 'Exactly one DPoP header is allowed');
+    if (proof.length !== 1)
+      throw new DpopProofError(proof.length === 0 ? 'No DPoP proof was presented' : 'Exactly one DPoP header is allowed');
     proof = proof[0];
   }
   if (typeof proof !== 'string' || proof.length === 0) throw new DpopProofError('No DPoP proof was presented');
@@ -59,7 +60,10 @@ function parseHeader(segment: string): Record<string, unknown> {
  */
 export class ProofHeaders {
   private readonly cache = new Map<string, ProofHeader>();
-  constructor(private readonly algorithms: readonly string[], private readonly limit = 256) {}
+  constructor(
+    private readonly algorithms: readonly string[],
+    private readonly limit = 256,
+  ) {}
 
   get(proof: string): ProofHeader {
     const dot = proof.indexOf('.');

@@ -30,9 +30,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * qualifiedTable('public', 'keyv') // 'public.keyv'
  */
 export function qualifiedTable(schema: unknown, table: unknown): string {
-  for (const [what, name] of [['schema', schema], ['table', table]] as const) {
+  for (const [what, name] of [
+    ['schema', schema],
+    ['table', table],
+  ] as const) {
     if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-      throw new ConfigError(`PostgresClaimStore: the Keyv ${what} must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters)`);
+      throw new ConfigError(
+        `PostgresClaimStore: the Keyv ${what} must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters)`,
+      );
     }
   }
   return `${String(schema)}.${String(table)}`;

@@ -139,7 +139,11 @@ export class PostgresClaimStore implements ClaimStore {
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: PostgresClaimStoreOptions = {}, owned = false) {
     const count = { min: 1, integer: true };
-    this.purgeInterval = checkNumber('PostgresClaimStore purgeInterval', options.purgeInterval, 60_000, { min: 0, integer: true, unit: 'ms' });
+    this.purgeInterval = checkNumber('PostgresClaimStore purgeInterval', options.purgeInterval, 60_000, {
+      min: 0,
+      integer: true,
+      unit: 'ms',
+    });
     this.purgeBatchSize = checkNumber('PostgresClaimStore purgeBatchSize', options.purgeBatchSize, 1000, count);
     this.maxBatchSize = checkNumber('PostgresClaimStore maxBatchSize', options.maxBatchSize, 256, count);
     this.maxConcurrentStatements = checkNumber('PostgresClaimStore maxConcurrentStatements', options.maxConcurrentStatements, 4, count);
@@ -189,7 +193,8 @@ export class PostgresClaimStore implements ClaimStore {
         }
       }
       const [table] = await this.adapter!.query(this.sql!.persistence);
-      if (table?.unlogged === true) throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
+      if (table?.unlogged === true)
+        throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
       this.isReady = true;
       this.startPurging();
       this.startSafetyChecks();

@@ -27,7 +27,9 @@ export function parsePostgresUrl(url: string): PostgresUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('the postgres:// store URL is malformed; expected postgres://[user[:pass]@]host[:port]/database[?table=name&schema=name]');
+    throw new ConfigError(
+      'the postgres:// store URL is malformed; expected postgres://[user[:pass]@]host[:port]/database[?table=name&schema=name]',
+    );
   }
   const schema = parsed.searchParams.get('schema') ?? 'public';
   const table = parsed.searchParams.get('table') ?? 'keyv';
@@ -49,7 +51,14 @@ interface PgPool {
  * statement runs at most 5 s on the server (unless the URL sets
  * `statement_timeout`), idle connections never keep the process alive.
  */
-const POOL_DEFAULTS = { max: 10, connectionTimeoutMillis: 2000, statement_timeout: 5000, idleTimeoutMillis: 10_000, allowExitOnIdle: true, keepAlive: true };
+const POOL_DEFAULTS = {
+  max: 10,
+  connectionTimeoutMillis: 2000,
+  statement_timeout: 5000,
+  idleTimeoutMillis: 10_000,
+  allowExitOnIdle: true,
+  keepAlive: true,
+};
 
 /**
  * Opens a Keyv on `@keyv/postgres` with a pool of its own (the adapter's own

@@ -58,7 +58,6 @@ export function evictionRefusal(maxmemory: number, policy: string): StoreError |
   );
 }
 
-
 /**
  * Reads `INFO memory` (and, for the report only, `INFO persistence`) from one
  * server. INFO works where `CONFIG` is disabled (managed services). When INFO
@@ -75,7 +74,11 @@ export async function checkServer(
   allowEvicting: boolean,
   timeout: number,
 ): Promise<{ report: RedisServerReport; refusal: StoreError | undefined }> {
-  const persistence = timeBound(client.sendCommand(['INFO', 'persistence']), timeout, () => new Error(`no answer within ${timeout} ms`)).then(
+  const persistence = timeBound(
+    client.sendCommand(['INFO', 'persistence']),
+    timeout,
+    () => new Error(`no answer within ${timeout} ms`),
+  ).then(
     (reply) => parseInfo(reply).get('aof_enabled'),
     () => undefined,
   );

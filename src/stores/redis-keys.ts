@@ -46,7 +46,6 @@ export function keyvValue(expiresAt: number, id = ''): string {
     : `{"value":${expiresAt},"expires":${expiresAt},"id":${JSON.stringify(id)}}`;
 }
 
-
 /**
  * Where claims live in Redis, captured once when the store attaches: the
  * Keyv's `namespace:` and the adapter's `namespace::` in front of every key,
@@ -90,7 +89,9 @@ export class KeyLayout {
       keyv.useKeyPrefix !== this.useKeyPrefix ||
       adapter.keyPrefixSeparator !== this.separator
     ) {
-      throw new StoreError('The Redis claim store refuses claims: its Keyv namespace changed after it opened (another Keyv shares the adapter)');
+      throw new StoreError(
+        'The Redis claim store refuses claims: its Keyv namespace changed after it opened (another Keyv shares the adapter)',
+      );
     }
     // Keyv does not prefix a key that already starts with its namespace.
     return this.inner === '' || key.startsWith(this.inner) ? this.outer + key : this.outer + this.inner + key;

@@ -15,8 +15,7 @@ export type { RedisServerReport } from './redis-checks.js';
 export { isKeyvRedisAdapter, keyvValue } from './redis-keys.js';
 
 // Compare-and-delete in one step: only the claim holding this exact value (expiry and id) goes.
-const RELEASE_SCRIPT =
-  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 function checkExpiresAt(expiresAt: number): void {
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
@@ -139,7 +138,11 @@ export class RedisClaimStore implements ClaimStore {
    */
   constructor(keyv: Keyv | Promise<Keyv>, options: RedisClaimStoreOptions = {}, owned = false) {
     this.commandTimeout = checkNumber('RedisClaimStore commandTimeout', options.commandTimeout, 1000, { min: 1, unit: 'ms' });
-    this.waitForReplicas = checkNumber('RedisClaimStore waitForReplicas', options.waitForReplicas, 0, { min: 0, integer: true, unit: 'replicas' });
+    this.waitForReplicas = checkNumber('RedisClaimStore waitForReplicas', options.waitForReplicas, 0, {
+      min: 0,
+      integer: true,
+      unit: 'replicas',
+    });
     this.replicaTimeout = checkNumber('RedisClaimStore replicaTimeout', options.replicaTimeout, 100, { min: 1, integer: true, unit: 'ms' });
     this.safetyCheckInterval = checkSafetyInterval('RedisClaimStore safetyCheckInterval', options.safetyCheckInterval);
     if (options.allowEvictingRedis !== undefined && typeof options.allowEvictingRedis !== 'boolean') {
@@ -283,7 +286,8 @@ export class RedisClaimStore implements ClaimStore {
     await link.connected(this.commandTimeout); // a connection in flight is closed once it is made
     const raw = link.raw;
     try {
-      if (raw.isOpen && raw.isReady === false) raw.destroy?.(); // reconnecting: nothing to wait for
+      if (raw.isOpen && raw.isReady === false)
+        raw.destroy?.(); // reconnecting: nothing to wait for
       else if (raw.isOpen) await withTimeout(Promise.resolve(raw.close?.()), this.commandTimeout, 'Redis did not close');
     } catch {
       try {

@@ -49,10 +49,7 @@ export function getDefaultStore(): MemoryStore {
 function isKeyv(value: object): value is Keyv {
   const candidate = value as Partial<Keyv> & { opts?: unknown };
   return (
-    typeof candidate.get === 'function' &&
-    typeof candidate.set === 'function' &&
-    typeof candidate.opts === 'object' &&
-    'store' in candidate
+    typeof candidate.get === 'function' && typeof candidate.set === 'function' && typeof candidate.opts === 'object' && 'store' in candidate
   );
 }
 

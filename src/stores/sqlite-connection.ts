@@ -115,7 +115,8 @@ export class SqliteConnection {
     if (file === undefined) return new SqliteConnection(adapter, undefined, options.owned);
     const watch = SqliteFileWatch.record(file);
     const before = options.openedFile;
-    const replaced = before !== undefined && watch !== undefined && (watch.database.dev !== before.dev || watch.database.ino !== before.ino);
+    const replaced =
+      before !== undefined && watch !== undefined && (watch.database.dev !== before.dev || watch.database.ino !== before.ino);
     if (watch === undefined || replaced) throw new StoreError('The SQLite file was deleted or replaced while it was being opened');
     return new SqliteConnection(adapter, watch, options.owned);
   }

@@ -205,7 +205,13 @@ export class SqliteClaimStore implements ClaimStore {
       adapter = fresh ? freshAdapter(this.given!) : this.given!;
       const owned = fresh || this.ownsConnection;
       const openedFile = fresh ? undefined : this.givenFile;
-      this.conn = await SqliteConnection.open(adapter, { file: this.file, busyTimeout: this.busyTimeout, table: this.table, owned, openedFile });
+      this.conn = await SqliteConnection.open(adapter, {
+        file: this.file,
+        busyTimeout: this.busyTimeout,
+        table: this.table,
+        owned,
+        openedFile,
+      });
     } catch (cause) {
       if (adapter !== undefined && (fresh || this.ownsConnection)) await disconnectQuietly(adapter);
       throw storeError('The SQLite claim store could not be opened', cause);
@@ -274,7 +280,9 @@ export class SqliteClaimStore implements ClaimStore {
     const rowKey = (await this.attached())._getKeyPrefix(key);
     const value = claimJson(expiresAt, id);
     try {
-      await this.serial(async () => (await this.connection()).query(`DELETE FROM ${this.table} WHERE key = ? AND value = ?`, rowKey, value));
+      await this.serial(async () =>
+        (await this.connection()).query(`DELETE FROM ${this.table} WHERE key = ? AND value = ?`, rowKey, value),
+      );
     } catch (cause) {
       throw storeError('The SQLite claim store could not release the claim', cause);
     }

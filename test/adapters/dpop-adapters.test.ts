@@ -26,46 +26,61 @@ type Options = DpopGuardOptions<never> & { store: MemoryStore; now: () => number
 type Start = (options: Options) => Promise<Running>;
 
 const frameworks: Array<[string, Start]> = [
-  ['express', (options) => {
-    const app = express();
-    app.all(['/token', '/resource'], expressDpop(options as never), (req, res) => {
-      res.json({ jkt: (req as DpopOnceRequest).dpop!.thumbprint });
-    });
-    return listen(createServer(app));
-  }],
-  ['express 4', (options) => {
-    // The same middleware under Express 4 (the `express4` alias), which the peer range allows.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const express4 = require('express4') as typeof express;
-    const app = express4();
-    app.all(['/token', '/resource'], expressDpop(options as never), (req, res) => {
-      res.json({ jkt: (req as DpopOnceRequest).dpop!.thumbprint });
-    });
-    return listen(createServer(app));
-  }],
-  ['koa', (options) => {
-    const app = new Koa<DpopOnceState>();
-    app.use(koaDpop(options as never)).use((ctx) => {
-      ctx.body = { jkt: ctx.state.dpop.thumbprint };
-    });
-    return listen(createServer(app.callback()));
-  }],
-  ['hono', (options) => {
-    const app = new Hono<{ Variables: DpopOnceVariables }>();
-    app.use('*', honoDpop(options as never)).all('*', (c) => c.json({ jkt: c.get('dpop').thumbprint }));
-    return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
-  }],
-  ['fastify', async (options) => {
-    const app = Fastify();
-    app.decorateRequest('dpop', null);
-    const onRequest = fastifyDpop(options as never);
-    const handler = async (request: { dpop: { thumbprint: string } | null }) => ({ jkt: request.dpop!.thumbprint });
-    app.post('/token', { onRequest }, handler);
-    app.get('/resource', { onRequest }, handler);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as { port: number };
-    return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
-  }],
+  [
+    'express',
+    (options) => {
+      const app = express();
+      app.all(['/token', '/resource'], expressDpop(options as never), (req, res) => {
+        res.json({ jkt: (req as DpopOnceRequest).dpop!.thumbprint });
+      });
+      return listen(createServer(app));
+    },
+  ],
+  [
+    'express 4',
+    (options) => {
+      // The same middleware under Express 4 (the `express4` alias), which the peer range allows.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const express4 = require('express4') as typeof express;
+      const app = express4();
+      app.all(['/token', '/resource'], expressDpop(options as never), (req, res) => {
+        res.json({ jkt: (req as DpopOnceRequest).dpop!.thumbprint });
+      });
+      return listen(createServer(app));
+    },
+  ],
+  [
+    'koa',
+    (options) => {
+      const app = new Koa<DpopOnceState>();
+      app.use(koaDpop(options as never)).use((ctx) => {
+        ctx.body = { jkt: ctx.state.dpop.thumbprint };
+      });
+      return listen(createServer(app.callback()));
+    },
+  ],
+  [
+    'hono',
+    (options) => {
+      const app = new Hono<{ Variables: DpopOnceVariables }>();
+      app.use('*', honoDpop(options as never)).all('*', (c) => c.json({ jkt: c.get('dpop').thumbprint }));
+      return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+    },
+  ],
+  [
+    'fastify',
+    async (options) => {
+      const app = Fastify();
+      app.decorateRequest('dpop', null);
+      const onRequest = fastifyDpop(options as never);
+      const handler = async (request: { dpop: { thumbprint: string } | null }) => ({ jkt: request.dpop!.thumbprint });
+      app.post('/token', { onRequest }, handler);
+      app.get('/resource', { onRequest }, handler);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as { port: number };
+      return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+    },
+  ],
 ];
 
 interface Answer {
@@ -144,9 +159,13 @@ describe('dpopOnce with a server nonce (Express)', () => {
   it('answers use_dpop_nonce with a DPoP-Nonce header, then accepts the nonce', async () => {
     const store = new MemoryStore();
     const app = express();
-    app.post('/token', expressDpop({ store, now: () => NOW, nonce: { check: (n) => n === 'srv-1', issue: () => 'srv-1' } }), (_req, res) => {
-      res.json({ ok: true });
-    });
+    app.post(
+      '/token',
+      expressDpop({ store, now: () => NOW, nonce: { check: (n) => n === 'srv-1', issue: () => 'srv-1' } }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
     const server = await listen(createServer(app));
     try {
       const htu = `${server.url}/token`;
@@ -190,9 +209,13 @@ describe('dpopOnce behind a proxy and behind an access-token verifier (Express)'
       (req as { auth?: unknown }).auth = { sub: 'alice', cnf: { jkt: req.get('x-test-jkt') } };
       next();
     });
-    app.get('/resource', expressDpop({ store, now: () => NOW, accessTokenPayload: (req) => (req as { auth?: unknown }).auth }), (_req, res) => {
-      res.json({ ok: true });
-    });
+    app.get(
+      '/resource',
+      expressDpop({ store, now: () => NOW, accessTokenPayload: (req) => (req as { auth?: unknown }).auth }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
     const server = await listen(createServer(app));
     try {
       const htu = `${server.url}/resource`;

@@ -12,7 +12,8 @@ function opts(extra: Partial<ExpressJwtOnceOptions> = {}): ExpressJwtOnceOptions
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };
 }
 
-const ok = (req: Request, res: Response) => res.json({ sub: (req as JwtOnceRequest).auth?.sub ?? null, key: (req as JwtOnceRequest).jwtOnce?.key });
+const ok = (req: Request, res: Response) =>
+  res.json({ sub: (req as JwtOnceRequest).auth?.sub ?? null, key: (req as JwtOnceRequest).jwtOnce?.key });
 
 failOnUnhandledRejections();
 
@@ -44,7 +45,12 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
     server = await serve((app) => app.post('/pay', jwtOnce(opts()), ok));
     const token = hsToken();
     const statuses = await Promise.all(
-      Array.from({ length: 1000 }, () => withBearer(`${server.url}/pay`, token).then(async (r) => { await r.arrayBuffer(); return r.status; })),
+      Array.from({ length: 1000 }, () =>
+        withBearer(`${server.url}/pay`, token).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(999);
@@ -63,7 +69,10 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
   it('answers a malformed Bearer credential with 400 invalid_request and never falls back to the cookie', async () => {
     server = await serve((app) => app.post('/x', jwtOnce(opts({ cookie: 'magic' })), ok));
     const valid = hsToken();
-    const res = await fetch(`${server.url}/x`, { method: 'POST', headers: { authorization: `Bearer ${valid}, Bearer x`, cookie: `magic=${valid}` } });
+    const res = await fetch(`${server.url}/x`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${valid}, Bearer x`, cookie: `magic=${valid}` },
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_request", error_description="/);
     expect((await bodyOf(res)).code).toBe('ERR_JWT_ONCE_MALFORMED');
@@ -83,7 +92,12 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
   });
 
   it('answers 503 with Retry-After when the store is down, and lets nothing through', async () => {
-    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    const down: ClaimStore = {
+      claim: async () => {
+        throw new Error('connection refused');
+      },
+      release: () => undefined,
+    };
     server = await serve((app) => app.post('/x', jwtOnce(opts({ store: down })), ok));
     const res = await withBearer(`${server.url}/x`, hsToken());
     expect(res.status).toBe(503);
@@ -103,7 +117,9 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
 
   it('partitions by route with routeScope: once per route', async () => {
     const store = new MemoryStore();
-    server = await serve((app) => app.post('/a', jwtOnce(opts({ scope: routeScope, store })), ok).post('/b', jwtOnce(opts({ scope: routeScope, store })), ok));
+    server = await serve((app) =>
+      app.post('/a', jwtOnce(opts({ scope: routeScope, store })), ok).post('/b', jwtOnce(opts({ scope: routeScope, store })), ok),
+    );
     const token = hsToken();
     expect((await withBearer(`${server.url}/a`, token)).status).toBe(200);
     expect((await withBearer(`${server.url}/b`, token)).status).toBe(200);
@@ -126,7 +142,11 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
   });
 
   it('keeps the claim when the handler fails and releaseOnError is off', async () => {
-    server = await serve((app) => app.post('/x', jwtOnce(opts()), () => { throw new Error('boom'); }));
+    server = await serve((app) =>
+      app.post('/x', jwtOnce(opts()), () => {
+        throw new Error('boom');
+      }),
+    );
     const token = hsToken();
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(500);
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
@@ -134,7 +154,9 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
 
   it('lets a downstream error keep its own status', async () => {
     server = await serve((app) =>
-      app.post('/x', jwtOnce(opts()), () => { throw Object.assign(new Error('teapot'), { status: 418 }); }),
+      app.post('/x', jwtOnce(opts()), () => {
+        throw Object.assign(new Error('teapot'), { status: 418 });
+      }),
     );
     const res = await withBearer(`${server.url}/x`, hsToken());
     expect(res.status).toBe(418);
@@ -157,7 +179,17 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
 
   it('hands refusals to onError when given', async () => {
     server = await serve((app) =>
-      app.post('/x', jwtOnce(opts({ onError: (err, _req, res) => { res.status(403).json({ mine: err.code }); } })), ok),
+      app.post(
+        '/x',
+        jwtOnce(
+          opts({
+            onError: (err, _req, res) => {
+              res.status(403).json({ mine: err.code });
+            },
+          }),
+        ),
+        ok,
+      ),
     );
     const res = await withBearer(`${server.url}/x`, undefined);
     expect(res.status).toBe(403);
@@ -166,10 +198,33 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
 
   it('passes what throws after the first await (onError, a rejecting getToken) to next(err), never an unhandled rejection', async () => {
     let reached = 0;
-    const handler = (req: Request, res: Response) => { reached++; ok(req, res); };
+    const handler = (req: Request, res: Response) => {
+      reached++;
+      ok(req, res);
+    };
     server = await serve((app) => {
-      app.post('/on-error', jwtOnce(opts({ onError: () => { throw new Error('onError failed'); } })), handler);
-      app.post('/get-token', jwtOnce(opts({ getToken: async () => { throw new Error('lookup failed'); } })), handler);
+      app.post(
+        '/on-error',
+        jwtOnce(
+          opts({
+            onError: () => {
+              throw new Error('onError failed');
+            },
+          }),
+        ),
+        handler,
+      );
+      app.post(
+        '/get-token',
+        jwtOnce(
+          opts({
+            getToken: async () => {
+              throw new Error('lookup failed');
+            },
+          }),
+        ),
+        handler,
+      );
     });
     // Bounded: without the catch, Express 4 never answers (and the process sees an unhandled rejection).
     const viaOnError = await withBearer(`${server.url}/on-error`, undefined, { signal: AbortSignal.timeout(5000) });
@@ -197,7 +252,8 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
   });
 
   describe('behind express-jwt (verifiedPayload)', () => {
-    const verifier = () => expressjwt({ secret: HS_SECRET, algorithms: ['HS256'], clockTimestamp: NOW_S } as Parameters<typeof expressjwt>[0]);
+    const verifier = () =>
+      expressjwt({ secret: HS_SECRET, algorithms: ['HS256'], clockTimestamp: NOW_S } as Parameters<typeof expressjwt>[0]);
     const verified = () => jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (req) => (req as JwtOnceRequest).auth });
 
     it('claims what express-jwt verified, once, under the same key claimToken uses', async () => {
@@ -223,12 +279,26 @@ describe.each(EXPRESS_VERSIONS)('%s jwtOnce', (_version, express) => {
       const events: Array<[string, string | undefined, string]> = [];
       const record = (kind: string) => (e: ClaimEvent) => events.push([kind, e.sub, (e.request as Request).path]);
       server = await serve((app) =>
-        app.post('/x', verifier(), jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (req) => (req as JwtOnceRequest).auth, onClaim: record('claim'), onReplay: record('replay') }), ok),
+        app.post(
+          '/x',
+          verifier(),
+          jwtOnce({
+            store: new MemoryStore(),
+            now: () => NOW,
+            verifiedPayload: (req) => (req as JwtOnceRequest).auth,
+            onClaim: record('claim'),
+            onReplay: record('replay'),
+          }),
+          ok,
+        ),
       );
       const token = hsToken({ sub: 'eve' });
       await withBearer(`${server.url}/x`, token);
       await withBearer(`${server.url}/x`, token);
-      expect(events).toEqual([['claim', 'eve', '/x'], ['replay', 'eve', '/x']]);
+      expect(events).toEqual([
+        ['claim', 'eve', '/x'],
+        ['replay', 'eve', '/x'],
+      ]);
     });
   });
 

@@ -28,12 +28,18 @@ async function serve(scope: unknown, prefix?: string): Promise<{ app: FastifyIns
   );
   // The 404 handler runs the hook too when it is global: there no route matched.
   app.setNotFoundHandler({ preHandler: once }, async (_request, reply) => reply.code(404).send({ code: 'NOT_FOUND' }));
-  app.setErrorHandler(async (err, _request, reply) => reply.code((err as { status?: number }).status ?? 500).send({ code: (err as { code?: string }).code }));
+  app.setErrorHandler(async (err, _request, reply) =>
+    reply.code((err as { status?: number }).status ?? 500).send({ code: (err as { code?: string }).code }),
+  );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, reached };
 }
 
-async function presentEverywhere(url: string, paths: string[], token: string): Promise<{ passed: number; reused: number; other: number[] }> {
+async function presentEverywhere(
+  url: string,
+  paths: string[],
+  token: string,
+): Promise<{ passed: number; reused: number; other: number[] }> {
   const answers = await Promise.all(
     paths.map(async (path) => {
       const res = await withBearer(`${url}${path}`, token);
@@ -110,8 +116,11 @@ describe('routeScope on Fastify', () => {
   });
 
   it.each([
-    ['a route with method: [6 methods] (and its HEAD twin)', (app: FastifyInstance, once: JwtOnceHook, handler: Handler) =>
-      void app.route({ method: [...SIX_METHODS], url: '/any', onRequest: once, handler })],
+    [
+      'a route with method: [6 methods] (and its HEAD twin)',
+      (app: FastifyInstance, once: JwtOnceHook, handler: Handler) =>
+        void app.route({ method: [...SIX_METHODS], url: '/any', onRequest: once, handler }),
+    ],
     ['app.all()', (app: FastifyInstance, once: JwtOnceHook, handler: Handler) => void app.all('/any', { onRequest: once }, handler)],
   ])('one route for several methods (%s): one token passes once across them and HEAD', async (_name, build) => {
     const served = await serveWith(build);
@@ -140,7 +149,11 @@ describe('routeScope on Fastify', () => {
     });
     app = served.app;
     const token = hsToken();
-    const { passed, reused, other } = await presentEverywhere(served.url, percentEncodings('acme').map((value) => `/${value}/pay`), token);
+    const { passed, reused, other } = await presentEverywhere(
+      served.url,
+      percentEncodings('acme').map((value) => `/${value}/pay`),
+      token,
+    );
     expect([passed, reused, other]).toEqual([1, 15, []]);
     expect((await withBearer(`${served.url}/globex/pay`, token)).status).toBe(401);
     expect(served.reached.count).toBe(1);

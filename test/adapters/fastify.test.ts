@@ -65,7 +65,10 @@ describe('Fastify jwtOnce (route hook)', () => {
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((await bodyOf(missing)).code).toBe('ERR_JWT_ONCE_MISSING');
     const valid = hsToken();
-    const malformed = await fetch(`${url}/x`, { method: 'POST', headers: { authorization: `Bearer ${valid}, Bearer x`, cookie: `magic=${valid}` } });
+    const malformed = await fetch(`${url}/x`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${valid}, Bearer x`, cookie: `magic=${valid}` },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_request"/);
     expect((await bodyOf(malformed)).code).toBe('ERR_JWT_ONCE_MALFORMED');
@@ -85,9 +88,19 @@ describe('Fastify jwtOnce (route hook)', () => {
   });
 
   it('answers 503 with Retry-After when the store is down, and lets nothing through', async () => {
-    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    const down: ClaimStore = {
+      claim: async () => {
+        throw new Error('connection refused');
+      },
+      release: () => undefined,
+    };
     let reached = false;
-    await serve((a) => a.post('/x', { onRequest: jwtOnce(opts({ store: down })) }, async () => { reached = true; return 'no'; }));
+    await serve((a) =>
+      a.post('/x', { onRequest: jwtOnce(opts({ store: down })) }, async () => {
+        reached = true;
+        return 'no';
+      }),
+    );
     const res = await withBearer(`${url}/x`, hsToken());
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -101,7 +114,8 @@ describe('Fastify jwtOnce (route hook)', () => {
       a.post('/a', { preHandler: hook }, ok).post('/b', { preHandler: hook }, ok);
     });
     const token = hsToken({ sub: 'body' });
-    const post = (path: string) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const post = (path: string) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
     expect(await (await post('/a')).json()).toMatchObject({ sub: 'body' });
     expect(await statusOf(post('/b'))).toBe(200);
     expect(await statusOf(post('/a'))).toBe(401);
@@ -117,7 +131,9 @@ describe('Fastify jwtOnce (route hook)', () => {
 
   it('keeps the claim when the handler fails and releaseOnError is off; a downstream error keeps its status', async () => {
     await serve((a) => {
-      a.post('/boom', { onRequest: jwtOnce(opts()) }, async () => { throw new Error('boom'); });
+      a.post('/boom', { onRequest: jwtOnce(opts()) }, async () => {
+        throw new Error('boom');
+      });
       a.post('/teapot', { onRequest: jwtOnce(opts()) }, async (_req, reply) => reply.code(418).send({ error: 'teapot' }));
     });
     const token = hsToken();
@@ -131,11 +147,44 @@ describe('Fastify jwtOnce (route hook)', () => {
   it('hands refusals to onError, and what onError throws to the error handler; never to the route handler', async () => {
     let reached = 0;
     await serve((a) => {
-      a.setErrorHandler((err, _req, reply) => { reply.code(502).send({ handled: (err as Error).message }); });
-      const handler = async () => { reached++; return 'no'; };
-      a.post('/mine', { onRequest: jwtOnce(opts({ onError: (err, _req, reply: FastifyReply) => reply.code(403).send({ mine: err.code }) })) }, handler);
-      a.post('/async', { onRequest: jwtOnce(opts({ onError: async () => { throw new Error('from onError'); } })) }, handler);
-      a.post('/sync', { onRequest: jwtOnce(opts({ onError: () => { throw new Error('sync onError'); } })) }, handler);
+      a.setErrorHandler((err, _req, reply) => {
+        reply.code(502).send({ handled: (err as Error).message });
+      });
+      const handler = async () => {
+        reached++;
+        return 'no';
+      };
+      a.post(
+        '/mine',
+        { onRequest: jwtOnce(opts({ onError: (err, _req, reply: FastifyReply) => reply.code(403).send({ mine: err.code }) })) },
+        handler,
+      );
+      a.post(
+        '/async',
+        {
+          onRequest: jwtOnce(
+            opts({
+              onError: async () => {
+                throw new Error('from onError');
+              },
+            }),
+          ),
+        },
+        handler,
+      );
+      a.post(
+        '/sync',
+        {
+          onRequest: jwtOnce(
+            opts({
+              onError: () => {
+                throw new Error('sync onError');
+              },
+            }),
+          ),
+        },
+        handler,
+      );
     });
     const mine = await withBearer(`${url}/mine`, undefined);
     expect(mine.status).toBe(403);
@@ -154,7 +203,10 @@ describe('Fastify jwtOnce (route hook)', () => {
     const token = hsToken({ sub: 'eve' });
     await statusOf(withBearer(`${url}/x`, token));
     await statusOf(withBearer(`${url}/x`, token));
-    expect(events).toEqual([['claim', 'eve', '/x'], ['replay', 'eve', '/x']]);
+    expect(events).toEqual([
+      ['claim', 'eve', '/x'],
+      ['replay', 'eve', '/x'],
+    ]);
   });
 
   it('throws at creation on misconfiguration', () => {
@@ -196,7 +248,9 @@ describe('Fastify releaseOnError (onError/onResponse hooks added by the plugin)'
     await serve(async (a) => {
       await a.register(jwtOncePlugin, opts());
       await a.register(async (child) => {
-        child.post('/x', { preHandler: [jwtOnce(opts({ releaseOnError: true }))] }, async (request, reply) => (fail ? reply.code(500).send('down') : ok(request)));
+        child.post('/x', { preHandler: [jwtOnce(opts({ releaseOnError: true }))] }, async (request, reply) =>
+          fail ? reply.code(500).send('down') : ok(request),
+        );
       });
     });
     const token = hsToken();
@@ -227,7 +281,10 @@ describe('Fastify plugin form', () => {
       await a.register(jwtOncePlugin, opts());
       expect(a.hasRequestDecorator('user')).toBe(true);
       expect(a.hasRequestDecorator('jwtOnce')).toBe(true);
-      a.post('/open', async (request) => { seen.push([request.jwtOnce, (request as JwtOnceRequest).user]); return 'open'; });
+      a.post('/open', async (request) => {
+        seen.push([request.jwtOnce, (request as JwtOnceRequest).user]);
+        return 'open';
+      });
       a.post('/x', { onRequest: a.jwtOnce }, ok);
     });
     expect(await statusOf(withBearer(`${url}/open`, undefined))).toBe(200);
@@ -239,16 +296,21 @@ describe('Fastify plugin form', () => {
 
   it('rejects the registration on misconfiguration', async () => {
     const a = Fastify();
-    await expect(a.register(jwtOncePlugin, { secret: HS_SECRET } as FastifyJwtOnceOptions)).rejects.toMatchObject({ code: 'ERR_JWT_ONCE_CONFIG' });
+    await expect(a.register(jwtOncePlugin, { secret: HS_SECRET } as FastifyJwtOnceOptions)).rejects.toMatchObject({
+      code: 'ERR_JWT_ONCE_CONFIG',
+    });
     await a.close();
   });
 });
 
 describe('behind @fastify/jwt (verifiedPayload)', () => {
   // @fastify/jwt (fast-jwt) reads the wall clock, so these tokens are live ones.
-  const liveToken = (claims: Record<string, unknown> = {}) => jwt.sign({ n: Math.random(), ...claims }, HS_SECRET, { algorithm: 'HS256', expiresIn: 300 });
+  const liveToken = (claims: Record<string, unknown> = {}) =>
+    jwt.sign({ n: Math.random(), ...claims }, HS_SECRET, { algorithm: 'HS256', expiresIn: 300 });
   const verified = () => jwtOnce({ store: new MemoryStore(), verifiedPayload: (request) => (request as JwtOnceRequest).user });
-  const verify = async (request: FastifyRequest) => { await request.jwtVerify(); };
+  const verify = async (request: FastifyRequest) => {
+    await request.jwtVerify();
+  };
 
   it('claims what @fastify/jwt verified, once, under the same key claimToken uses; the plugin leaves its `user` alone', async () => {
     await serve(async (a) => {

@@ -143,14 +143,16 @@ interface Case {
 
 function casesFor(kind: Guarded['kind']): Case[] {
   const rows = kind === 'jwt' ? JWT_ROWS : DPOP_ROWS;
-  return rows.flatMap((row) =>
-    FAULTS.map(([how, make]): Omit<Case, 'path'> => {
-      const store = new MemoryStore();
-      if (row.send === 'store closed') store.close();
-      const fault = make((row.error ?? optionFailed)());
-      return { label: `${row.option} ${how}: ${row.expected}`, row, store, options: row.options(fault, store) };
-    }),
-  ).map((c, i) => ({ ...c, path: `/case/${i}` }));
+  return rows
+    .flatMap((row) =>
+      FAULTS.map(([how, make]): Omit<Case, 'path'> => {
+        const store = new MemoryStore();
+        if (row.send === 'store closed') store.close();
+        const fault = make((row.error ?? optionFailed)());
+        return { label: `${row.option} ${how}: ${row.expected}`, row, store, options: row.options(fault, store) };
+      }),
+    )
+    .map((c, i) => ({ ...c, path: `/case/${i}` }));
 }
 
 const proofKey = dpopKey('ES256');

@@ -23,7 +23,9 @@ function app(): Hono<Env> {
 
 /** POST to an app in memory with an optional bearer token. */
 function post(target: Hono<Env>, path: string, token: string | undefined, headers: Record<string, string> = {}): Promise<Response> {
-  return Promise.resolve(target.request(path, { method: 'POST', headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` } }));
+  return Promise.resolve(
+    target.request(path, { method: 'POST', headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` } }),
+  );
 }
 
 describe('Hono jwtOnce', () => {
@@ -77,9 +79,17 @@ describe('Hono jwtOnce', () => {
   });
 
   it('answers 503 with Retry-After when the store is down, and lets nothing through', async () => {
-    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    const down: ClaimStore = {
+      claim: async () => {
+        throw new Error('connection refused');
+      },
+      release: () => undefined,
+    };
     let reached = false;
-    const a = app().post('/x', jwtOnce(opts({ store: down })), (c) => { reached = true; return c.text('no'); });
+    const a = app().post('/x', jwtOnce(opts({ store: down })), (c) => {
+      reached = true;
+      return c.text('no');
+    });
     const res = await post(a, '/x', hsToken());
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -124,7 +134,9 @@ describe('Hono jwtOnce', () => {
   });
 
   it('keeps the claim when the handler fails and releaseOnError is off', async () => {
-    const a = app().post('/x', jwtOnce(opts()), () => { throw new Error('boom'); });
+    const a = app().post('/x', jwtOnce(opts()), () => {
+      throw new Error('boom');
+    });
     const token = hsToken();
     expect((await post(a, '/x', token)).status).toBe(500);
     expect((await post(a, '/x', token)).status).toBe(401);
@@ -144,7 +156,9 @@ describe('Hono jwtOnce', () => {
       .post('/cookie', jwtOnce(opts({ cookie: 'magic' })), ok)
       .post('/query', jwtOnce(opts({ getToken: (c) => c.req.query('t') })), ok);
     const token = hsToken({ sub: 'cookie-user' });
-    expect(await (await post(a, '/cookie', undefined, { cookie: `theme=dark; magic=${token}` })).json()).toMatchObject({ sub: 'cookie-user' });
+    expect(await (await post(a, '/cookie', undefined, { cookie: `theme=dark; magic=${token}` })).json()).toMatchObject({
+      sub: 'cookie-user',
+    });
     expect((await post(a, '/cookie', undefined, { cookie: `magic=${token}` })).status).toBe(401);
     expect(await (await post(a, `/query?t=${hsToken({ sub: 'q' })}`, undefined)).json()).toMatchObject({ sub: 'q' });
   });

@@ -66,9 +66,18 @@ describe('Koa jwtOnce', () => {
   });
 
   it('answers 503 with Retry-After when the store is down, and lets nothing through', async () => {
-    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    const down: ClaimStore = {
+      claim: async () => {
+        throw new Error('connection refused');
+      },
+      release: () => undefined,
+    };
     let reached = false;
-    server = await serve((_app, router) => router.post('/x', jwtOnce(opts({ store: down })), () => { reached = true; }));
+    server = await serve((_app, router) =>
+      router.post('/x', jwtOnce(opts({ store: down })), () => {
+        reached = true;
+      }),
+    );
     const res = await withBearer(`${server.url}/x`, hsToken());
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -79,7 +88,10 @@ describe('Koa jwtOnce', () => {
   it('leaves the token usable when validate refuses it, and passes ctx to validate', async () => {
     let allow = false;
     let seen: unknown;
-    const validate = (_payload: unknown, { request }: { request?: unknown }) => { seen = request; return allow; };
+    const validate = (_payload: unknown, { request }: { request?: unknown }) => {
+      seen = request;
+      return allow;
+    };
     server = await serve((_app, router) => router.post('/x', jwtOnce(opts({ validate })), ok));
     const token = hsToken();
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
@@ -104,7 +116,9 @@ describe('Koa jwtOnce', () => {
     let reached = false;
     server = await serve((_app, router) => {
       router.use(jwtOnce(opts({ scope: routeScope })));
-      router.post('/a', () => { reached = true; });
+      router.post('/a', () => {
+        reached = true;
+      });
     });
     expect((await withBearer(`${server.url}/a`, hsToken())).status).toBe(500);
     expect(reached).toBe(false);
@@ -115,7 +129,11 @@ describe('Koa jwtOnce', () => {
     server = await serve((_app, router) =>
       router.post('/x', jwtOnce(opts({ releaseOnError: true })), (ctx) => {
         if (mode === 'throw') throw new Error('downstream failure');
-        if (mode === '502') { ctx.status = 502; ctx.body = 'bad gateway'; return; }
+        if (mode === '502') {
+          ctx.status = 502;
+          ctx.body = 'bad gateway';
+          return;
+        }
         ok(ctx);
       }),
     );
@@ -129,7 +147,11 @@ describe('Koa jwtOnce', () => {
   });
 
   it('keeps the claim when the handler fails and releaseOnError is off', async () => {
-    server = await serve((_app, router) => router.post('/x', jwtOnce(opts()), () => { throw new Error('boom'); }));
+    server = await serve((_app, router) =>
+      router.post('/x', jwtOnce(opts()), () => {
+        throw new Error('boom');
+      }),
+    );
     const token = hsToken();
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(500);
     expect((await withBearer(`${server.url}/x`, token)).status).toBe(401);
@@ -160,7 +182,18 @@ describe('Koa jwtOnce', () => {
 
   it('hands refusals to onError when given', async () => {
     server = await serve((_app, router) =>
-      router.post('/x', jwtOnce(opts({ onError: (err, ctx) => { ctx.status = 403; ctx.body = { mine: err.code }; } })), ok),
+      router.post(
+        '/x',
+        jwtOnce(
+          opts({
+            onError: (err, ctx) => {
+              ctx.status = 403;
+              ctx.body = { mine: err.code };
+            },
+          }),
+        ),
+        ok,
+      ),
     );
     const res = await withBearer(`${server.url}/x`, undefined);
     expect(res.status).toBe(403);
@@ -206,7 +239,12 @@ describe('Koa jwtOnce', () => {
     it('refuses a token that is not the one the verifier accepted', async () => {
       const other = hsToken({ sub: 'mallory' }, 300, 'a-different-secret-0123456789abcdef');
       server = await serve((_app, router) =>
-        router.post('/x', verifier(), jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (ctx) => ctx.state.user, getToken: () => other }), ok),
+        router.post(
+          '/x',
+          verifier(),
+          jwtOnce({ store: new MemoryStore(), now: () => NOW, verifiedPayload: (ctx) => ctx.state.user, getToken: () => other }),
+          ok,
+        ),
       );
       const res = await withBearer(`${server.url}/x`, hsToken());
       expect(res.status).toBe(401);

@@ -65,74 +65,92 @@ const dpopOptions = (store: MemoryStore) => ({ origin: ORIGIN, store, now: () =>
 type Start = (store: MemoryStore) => Promise<Running>;
 
 const expressApps: Array<[string, Start]> = EXPRESS_VERSIONS.flatMap(([name, express]): Array<[string, Start]> => [
-  [`${name} jwtOnce (req.auth, req.jwtOnce)`, (store) => {
-    const app = express();
-    const onError = (err: { code: string }, req: ExpressRequest, _res: unknown, next: () => void) => {
-      refusals.set(req, err.code);
-      next();
-    };
-    app.post(PATH, expressJwtOnce({ ...jwtOptions(store), onError }), (req, res) => {
-      const { auth, jwtOnce } = req as ExpressJwtOnceRequest;
-      res.json(report(refusals.get(req) ?? null, auth, jwtOnce));
-    });
-    return listen(createServer(app));
-  }],
-  [`${name} dpopOnce (req.dpop)`, (store) => {
-    const app = express();
-    const onError = (err: { code: string }, req: ExpressRequest, _res: unknown, next: () => void) => {
-      refusals.set(req, err.code);
-      next();
-    };
-    app.post(PATH, expressDpop({ ...dpopOptions(store), onError }), (req, res) => {
-      res.json(proofReport(refusals.get(req) ?? null, (req as DpopOnceRequest).dpop));
-    });
-    return listen(createServer(app));
-  }],
+  [
+    `${name} jwtOnce (req.auth, req.jwtOnce)`,
+    (store) => {
+      const app = express();
+      const onError = (err: { code: string }, req: ExpressRequest, _res: unknown, next: () => void) => {
+        refusals.set(req, err.code);
+        next();
+      };
+      app.post(PATH, expressJwtOnce({ ...jwtOptions(store), onError }), (req, res) => {
+        const { auth, jwtOnce } = req as ExpressJwtOnceRequest;
+        res.json(report(refusals.get(req) ?? null, auth, jwtOnce));
+      });
+      return listen(createServer(app));
+    },
+  ],
+  [
+    `${name} dpopOnce (req.dpop)`,
+    (store) => {
+      const app = express();
+      const onError = (err: { code: string }, req: ExpressRequest, _res: unknown, next: () => void) => {
+        refusals.set(req, err.code);
+        next();
+      };
+      app.post(PATH, expressDpop({ ...dpopOptions(store), onError }), (req, res) => {
+        res.json(proofReport(refusals.get(req) ?? null, (req as DpopOnceRequest).dpop));
+      });
+      return listen(createServer(app));
+    },
+  ],
 ]);
 
 const koaApps: Array<[string, Start]> = [
-  ['Koa jwtOnce (ctx.state.user, ctx.state.jwtOnce)', (store) => {
-    const app = new Koa();
-    const router = new Router();
-    const onError = (err: { code: string }, ctx: Koa.Context, next: Koa.Next) => {
-      refusals.set(ctx, err.code);
-      return next();
-    };
-    router.post(PATH, koaJwtOnce({ ...jwtOptions(store), onError }), (ctx) => {
-      ctx.body = report(refusals.get(ctx) ?? null, ctx.state.user, ctx.state.jwtOnce);
-    });
-    app.use(router.routes());
-    return listen(createServer(app.callback()));
-  }],
-  ['Koa dpopOnce (ctx.state.dpop)', (store) => {
-    const app = new Koa();
-    const router = new Router();
-    const onError = (err: { code: string }, ctx: Koa.Context, next: Koa.Next) => {
-      refusals.set(ctx, err.code);
-      return next();
-    };
-    router.post(PATH, koaDpop({ ...dpopOptions(store), onError }), (ctx) => {
-      ctx.body = proofReport(refusals.get(ctx) ?? null, ctx.state.dpop);
-    });
-    app.use(router.routes());
-    return listen(createServer(app.callback()));
-  }],
+  [
+    'Koa jwtOnce (ctx.state.user, ctx.state.jwtOnce)',
+    (store) => {
+      const app = new Koa();
+      const router = new Router();
+      const onError = (err: { code: string }, ctx: Koa.Context, next: Koa.Next) => {
+        refusals.set(ctx, err.code);
+        return next();
+      };
+      router.post(PATH, koaJwtOnce({ ...jwtOptions(store), onError }), (ctx) => {
+        ctx.body = report(refusals.get(ctx) ?? null, ctx.state.user, ctx.state.jwtOnce);
+      });
+      app.use(router.routes());
+      return listen(createServer(app.callback()));
+    },
+  ],
+  [
+    'Koa dpopOnce (ctx.state.dpop)',
+    (store) => {
+      const app = new Koa();
+      const router = new Router();
+      const onError = (err: { code: string }, ctx: Koa.Context, next: Koa.Next) => {
+        refusals.set(ctx, err.code);
+        return next();
+      };
+      router.post(PATH, koaDpop({ ...dpopOptions(store), onError }), (ctx) => {
+        ctx.body = proofReport(refusals.get(ctx) ?? null, ctx.state.dpop);
+      });
+      app.use(router.routes());
+      return listen(createServer(app.callback()));
+    },
+  ],
 ];
 
 // Hono's onError returns the answer (it has no `next`): it reports what `c` holds at the refusal.
 const honoApps: Array<[string, Start]> = [
-  ["Hono jwtOnce (c.get('jwtPayload'), c.get('jwtOnce'))", (store) => {
-    const app = new Hono<{ Variables: JwtOnceVariables }>();
-    const onError = (err: { code: string }, c: Context) => c.json(report(err.code, c.get('jwtPayload'), c.get('jwtOnce')), 401);
-    app.post(PATH, honoJwtOnce({ ...jwtOptions(store), onError }), (c) => c.json(report(null, c.get('jwtPayload'), c.get('jwtOnce'))));
-    return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
-  }],
-  ["Hono dpopOnce (c.get('dpop'))", (store) => {
-    const app = new Hono<{ Variables: DpopOnceVariables }>();
-    const onError = (err: { code: string }, c: Context) => c.json(proofReport(err.code, c.get('dpop')), 401);
-    app.post(PATH, honoDpop({ ...dpopOptions(store), onError }), (c) => c.json(proofReport(null, c.get('dpop'))));
-    return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
-  }],
+  [
+    "Hono jwtOnce (c.get('jwtPayload'), c.get('jwtOnce'))",
+    (store) => {
+      const app = new Hono<{ Variables: JwtOnceVariables }>();
+      const onError = (err: { code: string }, c: Context) => c.json(report(err.code, c.get('jwtPayload'), c.get('jwtOnce')), 401);
+      app.post(PATH, honoJwtOnce({ ...jwtOptions(store), onError }), (c) => c.json(report(null, c.get('jwtPayload'), c.get('jwtOnce'))));
+      return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+    },
+  ],
+  [
+    "Hono dpopOnce (c.get('dpop'))",
+    (store) => {
+      const app = new Hono<{ Variables: DpopOnceVariables }>();
+      const onError = (err: { code: string }, c: Context) => c.json(proofReport(err.code, c.get('dpop')), 401);
+      app.post(PATH, honoDpop({ ...dpopOptions(store), onError }), (c) => c.json(proofReport(null, c.get('dpop'))));
+      return listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+    },
+  ],
 ];
 
 async function fastifyApp(configure: (app: FastifyInstance) => void): Promise<Running> {
@@ -144,21 +162,27 @@ async function fastifyApp(configure: (app: FastifyInstance) => void): Promise<Ru
 
 const fastifyApps: Array<[string, Start]> = [
   // Fastify's onError must answer through `reply` (the request never goes on): it reports what the request holds.
-  ['Fastify jwtOnce (request.user, request.jwtOnce)', (store) =>
-    fastifyApp((app) => {
-      const onError = (err: { code: string }, request: FastifyRequest, reply: { code(n: number): { send(v: unknown): unknown } }) =>
-        reply.code(401).send(report(err.code, (request as FastifyJwtOnceRequest).user, request.jwtOnce));
-      app.post(PATH, { onRequest: fastifyJwtOnce({ ...jwtOptions(store), onError }) }, async (request) =>
-        report(null, (request as FastifyJwtOnceRequest).user, request.jwtOnce),
-      );
-    })],
-  ['Fastify dpopOnce (request.dpop)', (store) =>
-    fastifyApp((app) => {
-      app.decorateRequest('dpop', null);
-      const onError = (err: { code: string }, request: FastifyRequest, reply: { code(n: number): { send(v: unknown): unknown } }) =>
-        reply.code(401).send(proofReport(err.code, request.dpop));
-      app.post(PATH, { onRequest: fastifyDpop({ ...dpopOptions(store), onError }) }, async (request) => proofReport(null, request.dpop));
-    })],
+  [
+    'Fastify jwtOnce (request.user, request.jwtOnce)',
+    (store) =>
+      fastifyApp((app) => {
+        const onError = (err: { code: string }, request: FastifyRequest, reply: { code(n: number): { send(v: unknown): unknown } }) =>
+          reply.code(401).send(report(err.code, (request as FastifyJwtOnceRequest).user, request.jwtOnce));
+        app.post(PATH, { onRequest: fastifyJwtOnce({ ...jwtOptions(store), onError }) }, async (request) =>
+          report(null, (request as FastifyJwtOnceRequest).user, request.jwtOnce),
+        );
+      }),
+  ],
+  [
+    'Fastify dpopOnce (request.dpop)',
+    (store) =>
+      fastifyApp((app) => {
+        app.decorateRequest('dpop', null);
+        const onError = (err: { code: string }, request: FastifyRequest, reply: { code(n: number): { send(v: unknown): unknown } }) =>
+          reply.code(401).send(proofReport(err.code, request.dpop));
+        app.post(PATH, { onRequest: fastifyDpop({ ...dpopOptions(store), onError }) }, async (request) => proofReport(null, request.dpop));
+      }),
+  ],
 ];
 
 const key = dpopKey('ES256');

@@ -12,7 +12,11 @@ import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 failOnUnhandledRejections();
 
 /** Presents one token on every spelling at once; tallies the answers. */
-async function presentEverywhere(server: Served, paths: string[], token: string): Promise<{ passed: string[]; reused: number; other: Record<number, number> }> {
+async function presentEverywhere(
+  server: Served,
+  paths: string[],
+  token: string,
+): Promise<{ passed: string[]; reused: number; other: Record<number, number> }> {
   const answers = await Promise.all(
     paths.map(async (path) => {
       const res = await withBearer(`${server.url}${path}`, token);
@@ -35,7 +39,13 @@ describe.each(FRAMEWORKS)('routeScope on $name', (framework) => {
     await server?.close();
     server = undefined;
   });
-  const options = (extra: AnyOptions = {}): AnyOptions => ({ secret: HS_SECRET, algorithms: ['HS256'], now: () => NOW, scope: framework.routeScope, ...extra });
+  const options = (extra: AnyOptions = {}): AnyOptions => ({
+    secret: HS_SECRET,
+    algorithms: ['HS256'],
+    now: () => NOW,
+    scope: framework.routeScope,
+    ...extra,
+  });
 
   it.each([
     ['a route on the app', undefined, '/magic-login'],
@@ -53,7 +63,9 @@ describe.each(FRAMEWORKS)('routeScope on $name', (framework) => {
   });
 
   it('control: a scope of raw request data (the path) lets the same token through once per spelling', async () => {
-    server = await framework.onRoutes(options({ store: new MemoryStore(), scope: framework.rawPathScope }), [{ method: 'post', path: '/magic-login' }]);
+    server = await framework.onRoutes(options({ store: new MemoryStore(), scope: framework.rawPathScope }), [
+      { method: 'post', path: '/magic-login' },
+    ]);
     const { passed } = await presentEverywhere(server, spellings('/magic-login'), hsToken());
     expect(passed.length).toBeGreaterThan(1);
   });
@@ -103,7 +115,11 @@ describe.each(FRAMEWORKS)('routeScope on $name', (framework) => {
     async (_name, form) => {
       server = await form.serve(options({ store: new MemoryStore() }), [{ method: 'post', path: '/pay' }], '/:tenant');
       const token = hsToken();
-      const { passed, reused, other } = await presentEverywhere(server, percentEncodings('acme').map((value) => `/${value}/pay`), token);
+      const { passed, reused, other } = await presentEverywhere(
+        server,
+        percentEncodings('acme').map((value) => `/${value}/pay`),
+        token,
+      );
       expect(passed).toHaveLength(1);
       expect(reused).toBe(15);
       expect(other).toEqual({});

@@ -16,7 +16,10 @@ const ok = (_request: Request, claim: Claim) => Response.json({ sub: claim.paylo
 
 /** A POST to the handler in memory, with an optional bearer token. */
 function post(token: string | undefined, headers: Record<string, string> = {}, path = '/x'): Request {
-  return new Request(`http://localhost${path}`, { method: 'POST', headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` } });
+  return new Request(`http://localhost${path}`, {
+    method: 'POST',
+    headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` },
+  });
 }
 
 describe('withJwtOnce (called directly)', () => {
@@ -30,7 +33,11 @@ describe('withJwtOnce (called directly)', () => {
   });
 
   it('passes extra arguments through (Deno info, Workers env/ctx, Next context)', async () => {
-    const handler = withJwtOnce((_req, claim, env: { region: string }, ctx: { id: number }) => Response.json({ sub: claim.payload.sub, region: env.region, id: ctx.id }), opts());
+    const handler = withJwtOnce(
+      (_req, claim, env: { region: string }, ctx: { id: number }) =>
+        Response.json({ sub: claim.payload.sub, region: env.region, id: ctx.id }),
+      opts(),
+    );
     const res = await handler(post(hsToken({ sub: 'w' })), { region: 'eu' }, { id: 7 });
     expect(await res.json()).toEqual({ sub: 'w', region: 'eu', id: 7 });
   });
@@ -40,20 +47,37 @@ describe('withJwtOnce (called directly)', () => {
     const missing = await handler(post(undefined));
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await missing.json()).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: expect.any(String), code: 'ERR_JWT_ONCE_MISSING' });
+    expect(await missing.json()).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.any(String),
+      code: 'ERR_JWT_ONCE_MISSING',
+    });
     const malformed = await handler(post(undefined, { authorization: 'Bearer a, Bearer b' }));
     expect(malformed.status).toBe(400);
     expect((await bodyOf(malformed)).code).toBe('ERR_JWT_ONCE_MALFORMED');
     const invalid = await handler(post(hsToken({}, 300, 'a-different-secret-0123456789abcdef')));
     expect(invalid.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", error_description="/);
     expect((await bodyOf(invalid)).code).toBe('ERR_JWT_ONCE_INVALID');
-    expect((await bodyOf(await handler(post(hsToken({}, -10)))))).toMatchObject({ status: 401, code: 'ERR_JWT_ONCE_EXPIRED' });
+    expect(await bodyOf(await handler(post(hsToken({}, -10))))).toMatchObject({ status: 401, code: 'ERR_JWT_ONCE_EXPIRED' });
   });
 
   it('answers 503 with Retry-After when the store is down, and never calls the handler', async () => {
-    const down: ClaimStore = { claim: async () => { throw new Error('connection refused'); }, release: () => undefined };
+    const down: ClaimStore = {
+      claim: async () => {
+        throw new Error('connection refused');
+      },
+      release: () => undefined,
+    };
     let reached = false;
-    const handler = withJwtOnce(() => { reached = true; return new Response('no'); }, opts({ store: down }));
+    const handler = withJwtOnce(
+      () => {
+        reached = true;
+        return new Response('no');
+      },
+      opts({ store: down }),
+    );
     const res = await handler(post(hsToken()));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
@@ -80,11 +104,14 @@ describe('withJwtOnce (called directly)', () => {
 
   it('releases the claim when the handler throws (rethrown) or answers 5xx, with releaseOnError', async () => {
     let mode: 'throw' | '503' | 'ok' = 'throw';
-    const handler = withJwtOnce((req, claim) => {
-      if (mode === 'throw') throw new Error('downstream failure');
-      if (mode === '503') return new Response('busy', { status: 503 });
-      return ok(req, claim);
-    }, opts({ releaseOnError: true }));
+    const handler = withJwtOnce(
+      (req, claim) => {
+        if (mode === 'throw') throw new Error('downstream failure');
+        if (mode === '503') return new Response('busy', { status: 503 });
+        return ok(req, claim);
+      },
+      opts({ releaseOnError: true }),
+    );
     const token = hsToken();
     await expect(handler(post(token))).rejects.toThrow('downstream failure');
     mode = '503';
@@ -102,7 +129,10 @@ describe('withJwtOnce (called directly)', () => {
   });
 
   it('hands refusals to onError when given', async () => {
-    const handler = withJwtOnce(ok, opts({ onError: async (err, request) => Response.json({ mine: err.code, path: new URL(request.url).pathname }, { status: 403 }) }));
+    const handler = withJwtOnce(
+      ok,
+      opts({ onError: async (err, request) => Response.json({ mine: err.code, path: new URL(request.url).pathname }, { status: 403 }) }),
+    );
     const res = await handler(post(undefined));
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ mine: 'ERR_JWT_ONCE_MISSING', path: '/x' });
@@ -115,14 +145,19 @@ describe('withJwtOnce (called directly)', () => {
     const token = hsToken({ sub: 'eve' });
     await handler(post(token));
     await handler(post(token));
-    expect(events).toEqual([['claim', 'eve', 'POST'], ['replay', 'eve', 'POST']]);
+    expect(events).toEqual([
+      ['claim', 'eve', 'POST'],
+      ['replay', 'eve', 'POST'],
+    ]);
   });
 
   it('throws at creation on misconfiguration', () => {
     // @ts-expect-error -- `algorithms` is required with a `secret`; this checks the run-time refusal too
     expect(() => withJwtOnce(ok, { secret: HS_SECRET })).toThrow(/algorithms.*required/);
     expect(() => withJwtOnce('nope' as unknown as typeof ok, opts())).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG' }));
-    expect(() => createWebGuard(opts({ onError: 'log' as unknown as WebJwtOnceOptions['onError'] }))).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG' }));
+    expect(() => createWebGuard(opts({ onError: 'log' as unknown as WebJwtOnceOptions['onError'] }))).toThrow(
+      expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG' }),
+    );
   });
 });
 
@@ -145,7 +180,9 @@ describe('createWebGuard', () => {
     try {
       // Only for the synchronous creation: jest itself needs `process` once we await.
       Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
-      expect(() => createWebGuard({})).toThrow(expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG', message: expect.stringMatching(/JWT_ONCE_SECRET/) }));
+      expect(() => createWebGuard({})).toThrow(
+        expect.objectContaining({ code: 'ERR_JWT_ONCE_CONFIG', message: expect.stringMatching(/JWT_ONCE_SECRET/) }),
+      );
       guard = createWebGuard(opts());
     } finally {
       Object.defineProperty(globalThis, 'process', saved);
@@ -154,7 +191,13 @@ describe('createWebGuard', () => {
   });
 
   it('rejects with errors that are not refusals (a getToken bug)', async () => {
-    const guard = createWebGuard(opts({ getToken: () => { throw new TypeError('bug'); } }));
+    const guard = createWebGuard(
+      opts({
+        getToken: () => {
+          throw new TypeError('bug');
+        },
+      }),
+    );
     await expect(guard(post(undefined))).rejects.toThrow('bug');
   });
 });
@@ -175,7 +218,12 @@ describe('withJwtOnce over real HTTP (@hono/node-server)', () => {
 
     const raced = hsToken();
     const statuses = await Promise.all(
-      Array.from({ length: 1000 }, () => withBearer(`${server!.url}/pay`, raced).then(async (r) => { await r.arrayBuffer(); return r.status; })),
+      Array.from({ length: 1000 }, () =>
+        withBearer(`${server!.url}/pay`, raced).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(999);
@@ -183,7 +231,10 @@ describe('withJwtOnce over real HTTP (@hono/node-server)', () => {
 
   it('reads a cookie and releases on a 5xx over HTTP', async () => {
     let fail = true;
-    const handler = withJwtOnce((req, claim) => (fail ? new Response('down', { status: 502 }) : ok(req, claim)), opts({ cookie: 'magic', releaseOnError: true }));
+    const handler = withJwtOnce(
+      (req, claim) => (fail ? new Response('down', { status: 502 }) : ok(req, claim)),
+      opts({ cookie: 'magic', releaseOnError: true }),
+    );
     server = await listen(createAdaptorServer({ fetch: handler }) as Server);
     const token = hsToken({ sub: 'c' });
     const send = () => fetch(`${server!.url}/x`, { method: 'POST', headers: { cookie: `magic=${token}` } });

@@ -20,7 +20,6 @@ function options(extra: Partial<ClaimOptions> = {}): ClaimOptions {
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };
 }
 
-
 describe('claimToken', () => {
   it('lets the first presentation through with the payload, key and expiry', async () => {
     const token = hsToken({ sub: 'alice' }, 600);
@@ -87,9 +86,13 @@ describe('claimToken', () => {
 
   it('checks issuer, audience and subject', async () => {
     const opts = options({ issuer: 'https://id.example', audience: 'payments', subject: 'alice' });
-    expect(await codeOf(claimToken(hsToken({ iss: 'https://evil.example', aud: 'payments', sub: 'alice' }), opts))).toBe('ERR_JWT_ONCE_INVALID');
+    expect(await codeOf(claimToken(hsToken({ iss: 'https://evil.example', aud: 'payments', sub: 'alice' }), opts))).toBe(
+      'ERR_JWT_ONCE_INVALID',
+    );
     expect(await codeOf(claimToken(hsToken({ iss: 'https://id.example', aud: 'other', sub: 'alice' }), opts))).toBe('ERR_JWT_ONCE_INVALID');
-    expect(await codeOf(claimToken(hsToken({ iss: 'https://id.example', aud: 'payments', sub: 'bob' }), opts))).toBe('ERR_JWT_ONCE_INVALID');
+    expect(await codeOf(claimToken(hsToken({ iss: 'https://id.example', aud: 'payments', sub: 'bob' }), opts))).toBe(
+      'ERR_JWT_ONCE_INVALID',
+    );
     expect(await codeOf(claimToken(hsToken({ iss: 'https://id.example', aud: 'payments', sub: 'alice' }), opts))).toBe('passed');
   });
 
@@ -156,7 +159,11 @@ describe('claimToken', () => {
   it('treats validate returning false as a refusal, and keeps a JwtOnceError it throws', async () => {
     const token = hsToken();
     expect(await codeOf(claimToken(token, options({ validate: () => false })))).toBe('ERR_JWT_ONCE_INVALID');
-    const storeDown = options({ validate: () => { throw new StoreError('user db down'); } });
+    const storeDown = options({
+      validate: () => {
+        throw new StoreError('user db down');
+      },
+    });
     expect(await codeOf(claimToken(token, storeDown))).toBe('ERR_JWT_ONCE_STORE');
   });
 
@@ -232,7 +239,12 @@ describe('claimToken', () => {
   });
 
   it('fails closed with a 503 when the store throws', async () => {
-    const broken: ClaimStore = { claim: async () => { throw new Error('ECONNREFUSED'); }, release: () => undefined };
+    const broken: ClaimStore = {
+      claim: async () => {
+        throw new Error('ECONNREFUSED');
+      },
+      release: () => undefined,
+    };
     const err = await claimToken(hsToken(), options({ store: broken })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ code: 'ERR_JWT_ONCE_STORE', status: 503 });
@@ -242,8 +254,13 @@ describe('claimToken', () => {
     let answer!: (won: boolean) => void;
     const released: string[] = [];
     const slow: ClaimStore = {
-      claim: () => new Promise<boolean>((resolve) => { answer = resolve; }),
-      release: (key) => { released.push(key); },
+      claim: () =>
+        new Promise<boolean>((resolve) => {
+          answer = resolve;
+        }),
+      release: (key) => {
+        released.push(key);
+      },
     };
     const started = performance.now();
     const err = await claimToken(hsToken(), options({ store: slow, storeTimeout: 50 })).catch((e: unknown) => e);
@@ -263,8 +280,14 @@ describe('claimToken', () => {
     const token = hsToken({}, 60);
     const opts = options({ now: () => NOW + 120_000 });
     const errors = await Promise.all([
-      claimToken(token, opts).then(() => new Error("passed"), (e: Error) => e),
-      claimToken(token.slice(0, -3), options()).then(() => new Error("passed"), (e: Error) => e),
+      claimToken(token, opts).then(
+        () => new Error('passed'),
+        (e: Error) => e,
+      ),
+      claimToken(token.slice(0, -3), options()).then(
+        () => new Error('passed'),
+        (e: Error) => e,
+      ),
     ]);
     for (const err of errors) {
       expect(err).toBeInstanceOf(JwtOnceError);
@@ -292,8 +315,12 @@ describe('hooks', () => {
     process.on('unhandledRejection', capture);
     try {
       const opts = options({
-        onClaim: async () => { throw new Error('metrics backend down'); },
-        onReplay: async () => { throw new Error('alerting down'); },
+        onClaim: async () => {
+          throw new Error('metrics backend down');
+        },
+        onReplay: async () => {
+          throw new Error('alerting down');
+        },
       });
       const token = hsToken();
       expect(await codeOf(claimToken(token, opts))).toBe('passed');

@@ -5,7 +5,6 @@ import { codeOf } from '../helpers/outcome.js';
 
 const decoded = (token: string) => jwt.decode(token) as jwt.JwtPayload;
 
-
 describe('claimVerified (behind a verifier)', () => {
   const opts = (): VerifiedClaimOptions => ({ store: new MemoryStore(), now: () => NOW });
 
@@ -40,6 +39,8 @@ describe('claimVerified (behind a verifier)', () => {
   });
 
   it('throws at creation when given verifier options it would ignore', () => {
-    expect(() => createVerifiedClaimer({ secret: HS_SECRET } as unknown as VerifiedClaimOptions)).toThrow(/not used when claiming already-verified tokens/);
+    expect(() => createVerifiedClaimer({ secret: HS_SECRET } as unknown as VerifiedClaimOptions)).toThrow(
+      /not used when claiming already-verified tokens/,
+    );
   });
 });

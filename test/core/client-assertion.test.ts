@@ -61,7 +61,12 @@ describe('client assertions (private_key_jwt, RFC 7523)', () => {
   it.each([
     ['no jti', { iss: 'client-alice', sub: 'client-alice' }, 60, 'ERR_JWT_ONCE_INVALID'],
     ['sub differs from iss', { iss: 'client-alice', sub: 'client-bob', jti: 'x1' }, 60, 'ERR_JWT_ONCE_INVALID'],
-    ['another audience', { iss: 'client-alice', sub: 'client-alice', jti: 'x2', aud: 'https://other.example/token' }, 60, 'ERR_JWT_ONCE_INVALID'],
+    [
+      'another audience',
+      { iss: 'client-alice', sub: 'client-alice', jti: 'x2', aud: 'https://other.example/token' },
+      60,
+      'ERR_JWT_ONCE_INVALID',
+    ],
     ['an unknown client', { iss: 'client-eve', sub: 'client-eve', jti: 'x3' }, 60, 'ERR_JWT_ONCE_INVALID'],
     ['a lifetime above maxTtl', { iss: 'client-alice', sub: 'client-alice', jti: 'x4' }, 301, 'ERR_JWT_ONCE_INVALID'],
     ['an expired assertion', { iss: 'client-alice', sub: 'client-alice', jti: 'x5' }, -1, 'ERR_JWT_ONCE_EXPIRED'],
@@ -75,7 +80,7 @@ describe('client assertions (private_key_jwt, RFC 7523)', () => {
     expect(await codeOf(claimClientAssertion(noExp))).toBe('ERR_JWT_ONCE_INVALID');
   });
 
-  it('an assertion signed by another client\'s key is refused', async () => {
+  it("an assertion signed by another client's key is refused", async () => {
     const forged = assertion(bob, 'RS256', { iss: 'client-alice', sub: 'client-alice', jti: 'x7' });
     expect(await codeOf(claimClientAssertion(forged))).toBe('ERR_JWT_ONCE_INVALID');
   });

@@ -30,7 +30,10 @@ function options(extra: Partial<ClaimOptions> = {}): ClaimOptions {
 }
 
 async function refusal(token: string, opts: ClaimOptions): Promise<JwtOnceError> {
-  const err = await claimToken(token, opts).then(() => undefined, (e: unknown) => e);
+  const err = await claimToken(token, opts).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(JwtOnceError);
   return err as JwtOnceError;
 }
@@ -60,8 +63,18 @@ describe('what a client is told about a refused claim: fixed text, never a confi
       'The token audience is not accepted',
       AUDIENCE,
     ],
-    ['issuer mismatch', () => refusal(sign({ iss: 'https://evil.example' }), options({ issuer: ISSUER })), 'The token issuer is not accepted', ISSUER],
-    ['subject mismatch', () => refusal(sign({ sub: 'alice' }), options({ subject: SUBJECT })), 'The token subject is not accepted', SUBJECT],
+    [
+      'issuer mismatch',
+      () => refusal(sign({ iss: 'https://evil.example' }), options({ issuer: ISSUER })),
+      'The token issuer is not accepted',
+      ISSUER,
+    ],
+    [
+      'subject mismatch',
+      () => refusal(sign({ sub: 'alice' }), options({ subject: SUBJECT })),
+      'The token subject is not accepted',
+      SUBJECT,
+    ],
     [
       'jwtid mismatch (jsonwebtoken error)',
       async () => describeVerifyError(new jwt.JsonWebTokenError(`jwt jwtid invalid. expected: ${JWTID}`)),
@@ -69,7 +82,12 @@ describe('what a client is told about a refused claim: fixed text, never a confi
       JWTID,
     ],
     ['no exp', () => refusal(sign({ exp: undefined }, { noTimestamp: true }), options()), 'The token has no exp', 'set maxAge'],
-    ['no iat while maxAge is set', () => refusal(sign({}, { noTimestamp: true }), options({ maxAge: 60 })), 'The token has no iat', 'maxAge'],
+    [
+      'no iat while maxAge is set',
+      () => refusal(sign({}, { noTimestamp: true }), options({ maxAge: 60 })),
+      'The token has no iat',
+      'maxAge',
+    ],
     [
       'a lifetime above maxTtl',
       () => refusal(sign({ exp: NOW_S + 2 * 86_400 }), options()),

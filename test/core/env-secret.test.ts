@@ -71,7 +71,9 @@ describe('the environment is read only when there is no secret key at all', () =
     const { store: _store, ...noStore } = options;
     expect(await claimThrough(options, env, hsToken())).toBe('passed');
     expect(await claimThrough(noStore, env, hsToken())).toBe('passed');
-    expect(await claimThrough({ ...options, algorithms: undefined } as never, env, hsToken()).catch((err: unknown) => (err as Error).message)).toMatch(/algorithms/);
+    expect(
+      await claimThrough({ ...options, algorithms: undefined } as never, env, hsToken()).catch((err: unknown) => (err as Error).message),
+    ).toMatch(/algorithms/);
   });
 });
 

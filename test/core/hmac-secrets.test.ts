@@ -72,7 +72,10 @@ function configErrorOf(fn: () => unknown): ConfigError {
 }
 
 async function invalidTokenErrorOf(promise: Promise<unknown>): Promise<InvalidTokenError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InvalidTokenError);
   return err as InvalidTokenError;
 }

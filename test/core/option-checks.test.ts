@@ -49,7 +49,11 @@ describe('numeric options: NaN, Infinity and strings are refused at creation', (
       for (const create of [
         () => createClaimer({ ...base, [name]: value }),
         () => createVerifiedClaimer({ store: base.store, [name]: value }),
-        ...ADAPTERS.map(([, jwtOnce]) => () => jwtOnce({ ...base, [name]: value })),
+        ...ADAPTERS.map(
+          ([, jwtOnce]) =>
+            () =>
+              jwtOnce({ ...base, [name]: value }),
+        ),
       ]) {
         const err = configErrorOf(create);
         expect(err.message).toContain(`\`${name}\``);
@@ -92,7 +96,9 @@ describe('unknown option names are refused with the closest known name', () => {
     expect(err.message).toMatch(/unknown claim option `audiance` \(did you mean `audience`\?\)/);
     await expect(claimToken(hsToken({ aud: 'other' }), { ...base, audiance: 'x' } as never)).rejects.toBeInstanceOf(ConfigError);
     // Spelled right, the audience is checked.
-    await expect(claimToken(hsToken({ aud: 'other' }), { ...base, audience: 'https://api.example' })).rejects.toMatchObject({ code: 'ERR_JWT_ONCE_INVALID' });
+    await expect(claimToken(hsToken({ aud: 'other' }), { ...base, audience: 'https://api.example' })).rejects.toMatchObject({
+      code: 'ERR_JWT_ONCE_INVALID',
+    });
   });
 
   it('names every unknown option, suggests only near names, and checks verified-claimer options too', () => {
@@ -104,8 +110,12 @@ describe('unknown option names are refused with the closest known name', () => {
   });
 
   it.each(ADAPTERS)('%s: guard and adapter option names count as known, typos do not', (_name, jwtOnce) => {
-    expect(() => jwtOnce({ ...base, getToken: () => undefined, cookie: 'c', scope: 's', releaseOnError: true, onError: () => undefined })).not.toThrow();
-    expect(configErrorOf(() => jwtOnce({ ...base, getTokn: () => undefined })).message).toMatch(/unknown jwtOnce option `getTokn` \(did you mean `getToken`\?\)/);
+    expect(() =>
+      jwtOnce({ ...base, getToken: () => undefined, cookie: 'c', scope: 's', releaseOnError: true, onError: () => undefined }),
+    ).not.toThrow();
+    expect(configErrorOf(() => jwtOnce({ ...base, getTokn: () => undefined })).message).toMatch(
+      /unknown jwtOnce option `getTokn` \(did you mean `getToken`\?\)/,
+    );
     expect(configErrorOf(() => jwtOnce({ ...base, onErorr: () => undefined })).message).toMatch(/did you mean `onError`/);
     expect(configErrorOf(() => jwtOnce({ ...base, audiance: 'x' })).message).toMatch(/did you mean `audience`/);
   });

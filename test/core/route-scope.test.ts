@@ -7,8 +7,18 @@ describe('route labels', () => {
     expect(routeLabel('HEAD', '/magic/:id')).toBe('GET /magic/:id');
     expect(routeLabel(['post', 'HEAD', 'GET', 'get'], '/x')).toBe('GET,POST /x');
     expect(methodsLabel(['*', 'GET'])).toBe('*');
-    expect(methodsLabel(METHODS.map((m) => m.toLowerCase()), METHODS)).toBe('*');
-    expect(methodsLabel(METHODS.filter((m) => m !== 'PURGE'), METHODS)).not.toBe('*');
+    expect(
+      methodsLabel(
+        METHODS.map((m) => m.toLowerCase()),
+        METHODS,
+      ),
+    ).toBe('*');
+    expect(
+      methodsLabel(
+        METHODS.filter((m) => m !== 'PURGE'),
+        METHODS,
+      ),
+    ).not.toBe('*');
   });
 
   it('group the routes of one pattern that share a method, transitively, whatever method reached them', () => {

@@ -10,7 +10,12 @@ function exportedNames(source: string): string[] {
   for (const m of source.matchAll(/^export (?:async )?(?:function|class|const|type|interface) (\w+)/gm)) names.add(m[1]!);
   for (const m of source.matchAll(/^export (?:type )?\{([^}]*)\}/gm)) {
     for (const part of m[1]!.split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
       if (name !== '') names.add(name);
     }
   }
@@ -21,7 +26,12 @@ function exportedNames(source: string): string[] {
 const reference = read('docs/reference/api.md');
 
 /** Every public entry: the main one and each adapter (each is a subpath export). */
-const entries = ['src/index.ts', ...readdirSync(join(root, 'adapters')).filter((f) => f.endsWith('.ts')).map((f) => `adapters/${f}`)];
+const entries = [
+  'src/index.ts',
+  ...readdirSync(join(root, 'adapters'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `adapters/${f}`),
+];
 
 it.each(entries)('docs/reference/api.md lists every export of %s', (entry) => {
   const names = exportedNames(read(entry));

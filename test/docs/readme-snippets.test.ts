@@ -103,14 +103,24 @@ async function serve(app: express.Express): Promise<string> {
 it('holds every TypeScript snippet of README.md and docs/ verbatim (import lines aside)', () => {
   const here = normalize(readFileSync(join(__dirname, 'readme-snippets.ts'), 'utf8'));
   const pages = documentation();
-  expect(pages.map((page) => relative(ROOT, page))).toEqual(expect.arrayContaining(['README.md', 'docs/reference/api.md', 'docs/stores/redis.md']));
+  expect(pages.map((page) => relative(ROOT, page))).toEqual(
+    expect.arrayContaining(['README.md', 'docs/reference/api.md', 'docs/stores/redis.md']),
+  );
   const blocks = pages.flatMap((page) =>
     [...readFileSync(page, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({ page: relative(ROOT, page), code: m[1]! })),
   );
   expect(blocks.length).toBeGreaterThanOrEqual(16);
   expect(blocks.filter(({ page }) => page === 'README.md').length).toBeGreaterThanOrEqual(5); // one quick start per framework
   const missing = blocks
-    .map(({ page, code }) => ({ page, code: normalize(code.split('\n').filter((line) => !line.startsWith('import ')).join('\n')) }))
+    .map(({ page, code }) => ({
+      page,
+      code: normalize(
+        code
+          .split('\n')
+          .filter((line) => !line.startsWith('import '))
+          .join('\n'),
+      ),
+    }))
     .filter(({ code }) => !here.includes(code));
   expect(missing).toEqual([]);
 });
@@ -178,7 +188,9 @@ it('scopes: routeScope gives each route one use whatever the spelling; a fixed l
 });
 
 it('behind a verifier: express-jwt, koa-jwt and hono/jwt, then one use', async () => {
-  const ok: RequestHandler = (_req, res) => { res.send('ok'); };
+  const ok: RequestHandler = (_req, res) => {
+    res.send('ok');
+  };
   const app = express();
   expressBehindVerifier(app, SECRET, ok, expressAdapter);
   const url = await serve(app);
@@ -187,7 +199,14 @@ it('behind a verifier: express-jwt, koa-jwt and hono/jwt, then one use', async (
   expect((await withBearer(`${url}/transfer`, t1)).status).toBe(401);
 
   const router = new Router();
-  koaBehindVerifier(router, SECRET, (ctx) => { ctx.body = 'ok'; }, koaAdapter);
+  koaBehindVerifier(
+    router,
+    SECRET,
+    (ctx) => {
+      ctx.body = 'ok';
+    },
+    koaAdapter,
+  );
   const koa = new KoaClass();
   koa.silent = true;
   const koaServer = await listen(createServer(koa.use(router.routes()).callback()));
@@ -211,9 +230,19 @@ it('core, hooks, stores: what the snippets promise happens', async () => {
   await expect(core(t)).rejects.toBeInstanceOf(ReusedTokenError);
 
   const logged: Array<[string, Record<string, unknown>]> = [];
-  const logger: Logger = { warn: (fields, m) => logged.push([m, fields as Record<string, unknown>]), error: (fields, m) => logged.push([m, fields as Record<string, unknown>]) };
+  const logger: Logger = {
+    warn: (fields, m) => logged.push([m, fields as Record<string, unknown>]),
+    error: (fields, m) => logged.push([m, fields as Record<string, unknown>]),
+  };
   const loggingApp = express();
-  logging(loggingApp, (_req, res) => { res.send('ok'); }, logger, expressAdapter);
+  logging(
+    loggingApp,
+    (_req, res) => {
+      res.send('ok');
+    },
+    logger,
+    expressAdapter,
+  );
   const url = await serve(loggingApp);
   const replayed = token({ sub: 'eve' });
   await withBearer(`${url}/magic-login`, replayed);
@@ -222,7 +251,9 @@ it('core, hooks, stores: what the snippets promise happens', async () => {
 
   const metricsApp = express();
   const claims = metrics(metricsApp, PromCounter, expressAdapter);
-  metricsApp.post('/x', (_req, res) => { res.send('ok'); });
+  metricsApp.post('/x', (_req, res) => {
+    res.send('ok');
+  });
   const metricsUrl = await serve(metricsApp);
   const m = token();
   await withBearer(`${metricsUrl}/x`, m);
@@ -243,7 +274,19 @@ it('core, hooks, stores: what the snippets promise happens', async () => {
 
   // Type-checked only (they need a Redis or PostgreSQL at that address, write to var/, or register a
   // SIGTERM handler): referenced so they stay compiled.
-  const typeCheckedOnly = [sqliteStore, redisUrl, ownRedisClient, redisReplicas, redisCluster, postgresUrl, ownPostgresKeyv, dpopChecker, clientAssertion, magicLink, shutdown];
+  const typeCheckedOnly = [
+    sqliteStore,
+    redisUrl,
+    ownRedisClient,
+    redisReplicas,
+    redisCluster,
+    postgresUrl,
+    ownPostgresKeyv,
+    dpopChecker,
+    clientAssertion,
+    magicLink,
+    shutdown,
+  ];
   expect(typeCheckedOnly.every((f) => typeof f === 'function')).toBe(true);
 });
 
@@ -298,7 +341,8 @@ it('Web: withJwtOnce (POST) and createWebGuard (confirm) each let a token throug
 
   expect(webServed).toEqual([{ fetch: expect.any(Function), port: Number(process.env.PORT ?? 3000) }]);
   const webFetch = webServed[0]!.fetch as (request: Request) => Promise<Response>;
-  const at = (path: string, t: string) => new Request(`http://localhost${path}`, { method: 'POST', headers: { authorization: `Bearer ${t}` } });
+  const at = (path: string, t: string) =>
+    new Request(`http://localhost${path}`, { method: 'POST', headers: { authorization: `Bearer ${t}` } });
   const t3 = token({ sub: 'heidi' });
   expect(await (await webFetch(at('/magic-login', t3))).json()).toEqual({ user: 'heidi' });
   expect((await webFetch(at('/magic-login', t3))).status).toBe(401);

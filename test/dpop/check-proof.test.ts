@@ -71,33 +71,77 @@ describe('createDpopChecker: each RFC 9449 s4.3 check refuses on its own', () =>
     ['no typ', () => check(signProof(es, proofClaims(), { typ: undefined }), request), /typ must be dpop\+jwt/],
     ['alg HS256', () => check(signProof(es, proofClaims(), { alg: 'HS256' }), request), /alg is not allowed/],
     ['alg none', () => check(signProof(es, proofClaims(), { alg: 'none' }), request), /alg is not allowed/],
-    ['alg RS512, allowed by none of the defaults', () => check(signProof(keys.RS256, proofClaims(), { alg: 'RS512' }), request), /alg is not allowed/],
+    [
+      'alg RS512, allowed by none of the defaults',
+      () => check(signProof(keys.RS256, proofClaims(), { alg: 'RS512' }), request),
+      /alg is not allowed/,
+    ],
     ['no jwk', () => check(signProof(es, proofClaims(), { jwk: undefined }), request), /no jwk/],
     ['a private jwk (d)', () => check(signProof(es, proofClaims(), { jwk: { ...es.jwk, d: 'AAAA' } }), request), /private key material/],
     ['a symmetric jwk', () => check(signProof(es, proofClaims(), { jwk: { kty: 'oct', k: 'AAAA' } }), request), /private key material/],
-    ['a jwk of another type than alg', () => check(signProof(es, proofClaims(), { jwk: keys.RS256.jwk }), request), /key type does not match/],
-    ['a jwk on another curve', () => check(signProof(es, proofClaims(), { jwk: { ...es.jwk, crv: 'P-384' } }), request), /curve does not match/],
-    ['a signature by another key', () => check(signProof(es, proofClaims(), { jwk: dpopKey('ES256').jwk }), request), /does not verify: invalid signature/],
-    ['a tampered payload', () => {
-      const [h, , s] = signProof(es).split('.');
-      return check(`${h}.${Buffer.from(JSON.stringify(proofClaims())).toString('base64url')}.${s}`, request);
-    }, /does not verify/],
+    [
+      'a jwk of another type than alg',
+      () => check(signProof(es, proofClaims(), { jwk: keys.RS256.jwk }), request),
+      /key type does not match/,
+    ],
+    [
+      'a jwk on another curve',
+      () => check(signProof(es, proofClaims(), { jwk: { ...es.jwk, crv: 'P-384' } }), request),
+      /curve does not match/,
+    ],
+    [
+      'a signature by another key',
+      () => check(signProof(es, proofClaims(), { jwk: dpopKey('ES256').jwk }), request),
+      /does not verify: invalid signature/,
+    ],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = signProof(es).split('.');
+        return check(`${h}.${Buffer.from(JSON.stringify(proofClaims())).toString('base64url')}.${s}`, request);
+      },
+      /does not verify/,
+    ],
     ['no jti', () => check(signProof(es, proofClaims({ jti: undefined })), request), /jti must be/],
     ['a jti of 257 characters', () => check(signProof(es, proofClaims({ jti: 'j'.repeat(257) })), request), /jti must be/],
     ['htm GET for a POST', () => check(signProof(es, proofClaims({ htm: 'GET' })), request), /htm does not match/],
     ['htm post (methods are case-sensitive)', () => check(signProof(es, proofClaims({ htm: 'post' })), request), /htm does not match/],
     ['no htu', () => check(signProof(es, proofClaims({ htu: undefined })), request), /htu is not an http/],
-    ['htu on another host', () => check(signProof(es, proofClaims({ htu: 'https://other.example.com/token' })), request), /htu does not match/],
-    ['htu with another path', () => check(signProof(es, proofClaims({ htu: 'https://server.example.com/token2' })), request), /htu does not match/],
-    ['htu over http for an https request', () => check(signProof(es, proofClaims({ htu: 'http://server.example.com/token' })), request), /htu does not match/],
+    [
+      'htu on another host',
+      () => check(signProof(es, proofClaims({ htu: 'https://other.example.com/token' })), request),
+      /htu does not match/,
+    ],
+    [
+      'htu with another path',
+      () => check(signProof(es, proofClaims({ htu: 'https://server.example.com/token2' })), request),
+      /htu does not match/,
+    ],
+    [
+      'htu over http for an https request',
+      () => check(signProof(es, proofClaims({ htu: 'http://server.example.com/token' })), request),
+      /htu does not match/,
+    ],
     ['no iat', () => check(signProof(es, proofClaims({ iat: undefined })), request), /iat must be a number/],
     ['iat 61 s in the past', () => check(signProof(es, proofClaims({ iat: NOW_S - 61 })), request), /outside the accepted window/],
     ['iat 61 s in the future', () => check(signProof(es, proofClaims({ iat: NOW_S + 61 })), request), /outside the accepted window/],
     ['an expired exp', () => check(signProof(es, proofClaims({ exp: NOW_S - 1 })), request), /does not verify: jwt expired/],
-    ['ath of another token', () => check(signProof(es, proofClaims({ ath: 'x' })), { ...request, accessToken: 'at' }), /ath does not match/],
+    [
+      'ath of another token',
+      () => check(signProof(es, proofClaims({ ath: 'x' })), { ...request, accessToken: 'at' }),
+      /ath does not match/,
+    ],
     ['no ath with an access token', () => check(signProof(es), { ...request, accessToken: 'at' }), /ath does not match/],
-    ['an access token bound to another key', () => check(signProof(es), { ...request, accessTokenPayload: { cnf: { jkt: 'other' } } }), /not the key the access token is bound to/],
-    ['an access token without cnf.jkt', () => check(signProof(es), { ...request, accessTokenPayload: { sub: 'a' } }), /not bound to a DPoP key/],
+    [
+      'an access token bound to another key',
+      () => check(signProof(es), { ...request, accessTokenPayload: { cnf: { jkt: 'other' } } }),
+      /not the key the access token is bound to/,
+    ],
+    [
+      'an access token without cnf.jkt',
+      () => check(signProof(es), { ...request, accessTokenPayload: { sub: 'a' } }),
+      /not bound to a DPoP key/,
+    ],
   ];
   it.each(cases)('%s: refused with ERR_JWT_ONCE_DPOP', async (_, run, message) => {
     const outcome = await refusal(run());

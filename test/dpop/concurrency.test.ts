@@ -49,23 +49,28 @@ describe('1,000 concurrent presentations of one DPoP proof', () => {
   });
 });
 
-describeWithRedis('1,000 concurrent presentations of one DPoP proof on Redis', redisAnswers(), `no Redis answers on ${SHARED_REDIS_URL}`, () => {
-  const namespace = `jwt-once-test-dpop-${randomUUID()}`;
-  const client = createClient({ url: SHARED_REDIS_URL, disableOfflineQueue: true });
+describeWithRedis(
+  '1,000 concurrent presentations of one DPoP proof on Redis',
+  redisAnswers(),
+  `no Redis answers on ${SHARED_REDIS_URL}`,
+  () => {
+    const namespace = `jwt-once-test-dpop-${randomUUID()}`;
+    const client = createClient({ url: SHARED_REDIS_URL, disableOfflineQueue: true });
 
-  beforeAll(async () => {
-    client.on('error', () => undefined);
-    await client.connect();
-  });
-  afterAll(async () => {
-    for await (const keys of client.scanIterator({ MATCH: `${namespace}*`, COUNT: 1000 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-    await client.close();
-  });
+    beforeAll(async () => {
+      client.on('error', () => undefined);
+      await client.connect();
+    });
+    afterAll(async () => {
+      for await (const keys of client.scanIterator({ MATCH: `${namespace}*`, COUNT: 1000 })) {
+        if (keys.length > 0) await client.del(keys);
+      }
+      await client.close();
+    });
 
-  it('Redis (own namespace): one passes, 999 are replays', async () => {
-    const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace }));
-    expect(await raceOneProof(store)).toEqual(ONCE);
-  });
-});
+    it('Redis (own namespace): one passes, 999 are replays', async () => {
+      const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace }));
+      expect(await raceOneProof(store)).toEqual(ONCE);
+    });
+  },
+);

@@ -15,7 +15,9 @@ import { cleanTree, installTarball, linkFromRoot, pack } from '../package/packed
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
 const SECRET = 'examples-smoke-test-secret-0123456789abcdef-0123456789abcdef-0123';
-const FILES = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ts')).sort();
+const FILES = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 const source = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf8');
 
 /** The packages of the header's `//   npm install ...` line. */
@@ -25,8 +27,19 @@ function installLine(text: string): string[] | undefined {
 
 /** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
 function importedPackages(text: string): string[] {
-  const names = [...text.matchAll(/^import [^;]*? from '([^']+)';/gm)].map((m) => m[1]!).filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
-  return [...new Set(names.map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')))];
+  const names = [...text.matchAll(/^import [^;]*? from '([^']+)';/gm)]
+    .map((m) => m[1]!)
+    .filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
+  return [
+    ...new Set(
+      names.map((s) =>
+        s
+          .split('/')
+          .slice(0, s.startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+    ),
+  ];
 }
 
 /** A project outside the repository: the packed jwt-once, what each example's header installs, tsx, and examples/. */
@@ -147,9 +160,13 @@ async function expectOnce(port: number, path: string, replays = 1): Promise<Arra
 }
 
 const redisReachable =
-  spawnSync(process.execPath, ['-e', "require('net').connect(6379,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"], {
-    timeout: 3000,
-  }).status === 0;
+  spawnSync(
+    process.execPath,
+    ['-e', "require('net').connect(6379,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"],
+    {
+      timeout: 3000,
+    },
+  ).status === 0;
 
 describe('examples', () => {
   jest.setTimeout(60_000);
@@ -201,11 +218,14 @@ describe('examples', () => {
     expect(new Set(workers).size).toBe(2);
   });
 
-  (redisReachable ? it : it.skip)('express-redis.ts: workers sharing Redis refuse a replay on every worker (needs Redis on 127.0.0.1:6379)', async () => {
-    running = await start('express-redis.ts', { JWT_ONCE_STORE: 'redis://127.0.0.1:6379', WORKERS: '2' });
-    const workers = await expectOnce(running.port, '/magic-login', 4);
-    expect(new Set(workers).size).toBe(2);
-  });
+  (redisReachable ? it : it.skip)(
+    'express-redis.ts: workers sharing Redis refuse a replay on every worker (needs Redis on 127.0.0.1:6379)',
+    async () => {
+      running = await start('express-redis.ts', { JWT_ONCE_STORE: 'redis://127.0.0.1:6379', WORKERS: '2' });
+      const workers = await expectOnce(running.port, '/magic-login', 4);
+      expect(new Set(workers).size).toBe(2);
+    },
+  );
 
   it('npm run demo covers the three frameworks and exits 0', () => {
     const demo = spawnSync(process.execPath, ['--import', 'tsx', 'examples/demo.ts'], { cwd: project!, encoding: 'utf8', timeout: 30_000 });

@@ -11,7 +11,10 @@ const WORKER = join(__dirname, 'workers', 'claim-server.ts');
 
 /** Starts the claim server on `store` in a child process; resolves with it and its URL. */
 async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, store], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(__dirname, '..', '..') });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, store], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(__dirname, '..', '..'),
+  });
   const [line] = (await Promise.race([
     once(child.stdout!, 'data'),
     once(child, 'exit').then(() => {
@@ -49,17 +52,21 @@ async function killMidLoad(store: string, children: ChildProcess[]): Promise<voi
   // A lane stops at its first unanswered request (the server died with it in flight).
   const lane = async (): Promise<void> => {
     let died = false;
-    await repeatUntil(() => stop || died, async () => {
-      const token = hsToken();
-      try {
-        const { status } = await present(first.url, token);
-        if (status === 200) answered2xx.push(token);
-        else refusedFresh++;
-      } catch {
-        unanswered.push(token);
-        died = true;
-      }
-    }, { ms: 25_000, times: 100_000, what: 'a load lane' });
+    await repeatUntil(
+      () => stop || died,
+      async () => {
+        const token = hsToken();
+        try {
+          const { status } = await present(first.url, token);
+          if (status === 200) answered2xx.push(token);
+          else refusedFresh++;
+        } catch {
+          unanswered.push(token);
+          died = true;
+        }
+      },
+      { ms: 25_000, times: 100_000, what: 'a load lane' },
+    );
   };
   const lanes = Array.from({ length: 32 }, lane);
   const lanesDone = Promise.allSettled(lanes); // handlers attached now: a failing lane is never unhandled

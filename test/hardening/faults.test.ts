@@ -141,9 +141,22 @@ describe('faults: a store that throws, rejects, answers garbage or late', () => 
   it('Express answers a failing store with 503, Retry-After and a code, and a throwing hook or store never crashes it', async () => {
     const store = new FaultyStore();
     const app = express();
-    app.post('/x', jwtOnce({ secret: HS_SECRET, algorithms: ['HS256'], store, now: () => NOW, storeTimeout: 30, onClaim: () => { throw new Error('hook'); } }), (_req: Request, res: Response) => {
-      res.json({ ok: true });
-    });
+    app.post(
+      '/x',
+      jwtOnce({
+        secret: HS_SECRET,
+        algorithms: ['HS256'],
+        store,
+        now: () => NOW,
+        storeTimeout: 30,
+        onClaim: () => {
+          throw new Error('hook');
+        },
+      }),
+      (_req: Request, res: Response) => {
+        res.json({ ok: true });
+      },
+    );
     const server = await listen(createServer(app));
     try {
       for (const mode of ['throw', 'reject', 'garbage', 'late', 'hang'] as const) {
@@ -308,19 +321,23 @@ describeWithRedis('faults: Redis', hasRedisBinaries(), 'redis-server is not inst
     // Each lane yields to the event loop after every claim and is bounded: were a store error
     // treated as a win, claims would resolve at once and an unyielding loop would starve every timer.
     const lane = (): Promise<number> =>
-      repeatUntil(() => stop, async () => {
-        const replay = ledger.passed().length > 0 && Math.random() < 0.3;
-        const token = replay ? ledger.passed()[Math.floor(Math.random() * ledger.passed().length)]! : liveToken();
-        const startedIn = phase;
-        const started = Date.now();
-        const outcome = ledger.record(token, await claim(token));
-        if (startedIn === 'down' && phase === 'down') {
-          if (outcome === 'passed') passedWhileDown.push(token);
-          if (outcome === 'ERR_JWT_ONCE_STORE') refusedWhileDown++;
-          if (outcome === 'ERR_JWT_ONCE_STORE' && Date.now() - started > 1500) slowRefusals.push(Date.now() - started);
-        }
-        if (outcome === 'ERR_JWT_ONCE_STORE') await new Promise((r) => setTimeout(r, 5));
-      }, { ms: 25_000, times: 200_000, what: 'a load lane' });
+      repeatUntil(
+        () => stop,
+        async () => {
+          const replay = ledger.passed().length > 0 && Math.random() < 0.3;
+          const token = replay ? ledger.passed()[Math.floor(Math.random() * ledger.passed().length)]! : liveToken();
+          const startedIn = phase;
+          const started = Date.now();
+          const outcome = ledger.record(token, await claim(token));
+          if (startedIn === 'down' && phase === 'down') {
+            if (outcome === 'passed') passedWhileDown.push(token);
+            if (outcome === 'ERR_JWT_ONCE_STORE') refusedWhileDown++;
+            if (outcome === 'ERR_JWT_ONCE_STORE' && Date.now() - started > 1500) slowRefusals.push(Date.now() - started);
+          }
+          if (outcome === 'ERR_JWT_ONCE_STORE') await new Promise((r) => setTimeout(r, 5));
+        },
+        { ms: 25_000, times: 200_000, what: 'a load lane' },
+      );
     const lanes = Array.from({ length: 16 }, lane);
     const lanesDone = Promise.allSettled(lanes); // handlers attached now: a failing lane is never unhandled
     let beforeOutage: string[];

@@ -171,7 +171,9 @@ const hostileTokens: fc.Arbitrary<string> = fc
     algConfusionTokens([rsa.publicPem, rsa.publicPem.trim(), rsa.publicPem.replace(/\n/g, '\r\n')]),
     fc.string({ minLength: 1, maxLength: 300, unit: headerSafeChar }),
     // Raw latin1 bytes (obs-text) as they arrive in a header.
-    fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => Buffer.from(bytes.map((b) => (b < 0x21 || b === 0x7f ? 0x41 : b))).toString('latin1')),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 300 })
+      .map((bytes) => Buffer.from(bytes.map((b) => (b < 0x21 || b === 0x7f ? 0x41 : b))).toString('latin1')),
   )
   .filter(sendable);
 
@@ -199,7 +201,11 @@ function expectRefusal(res: RawResponse, codes: RegExp = /^ERR_JWT_ONCE_(INVALID
   if (res.status === 400) {
     expect(challenge).toEqual(expect.stringMatching(/^Bearer error="invalid_request", error_description="[\x20-\x7e]*"$/));
   } else {
-    expect(challenge).toEqual(body.code === 'ERR_JWT_ONCE_MISSING' ? 'Bearer' : expect.stringMatching(/^Bearer error="invalid_token", error_description="[\x20-\x7e]*"$/));
+    expect(challenge).toEqual(
+      body.code === 'ERR_JWT_ONCE_MISSING'
+        ? 'Bearer'
+        : expect.stringMatching(/^Bearer error="invalid_token", error_description="[\x20-\x7e]*"$/),
+    );
   }
   return body;
 }
@@ -238,10 +244,25 @@ describe.each([
   });
 
   it('answers odd Authorization headers (schemes, spacing, repeated lines) with a coded refusal, never a claim', async () => {
-    const scheme = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'JWT', 'Bearer:', 'Bearerx', 'Bear', '', 'DPoP', 'Negotiate');
+    const scheme = fc.constantFrom(
+      'Bearer',
+      'bearer',
+      'BEARER',
+      'Basic',
+      'Token',
+      'JWT',
+      'Bearer:',
+      'Bearerx',
+      'Bear',
+      '',
+      'DPoP',
+      'Negotiate',
+    );
     const gap = fc.constantFrom(' ', '  ', '   ', '\t', '', ' \t ', ',', ', ');
     const token = fc.oneof(fc.constant(''), hostileTokens);
-    const line = fc.tuple(scheme, gap, token, fc.constantFrom('', ' ', '  ', ',', ', Bearer x')).map(([s, g, t, tail]) => `${s}${g}${t}${tail}`);
+    const line = fc
+      .tuple(scheme, gap, token, fc.constantFrom('', ' ', '  ', ',', ', Bearer x'))
+      .map(([s, g, t, tail]) => `${s}${g}${t}${tail}`);
     await withoutClaims(() =>
       fc.assert(
         fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 3 }), fc.constantFrom('/x', '/cookie'), async (lines, path) => {
@@ -253,7 +274,10 @@ describe.each([
   });
 
   it('never claims a valid token riding in a second Authorization line behind a hostile first one', async () => {
-    const first = fc.oneof(hostileTokens.map((t) => `Bearer ${t}`), fc.constantFrom('Bearer', 'Basic dXNlcjpwYXNz', 'Token x', 'Bearer ,'));
+    const first = fc.oneof(
+      hostileTokens.map((t) => `Bearer ${t}`),
+      fc.constantFrom('Bearer', 'Basic dXNlcjpwYXNz', 'Token x', 'Bearer ,'),
+    );
     const riders: string[] = [];
     await withoutClaims(() =>
       fc.assert(
@@ -266,24 +290,41 @@ describe.each([
       ),
     );
     // Each rider is still unused: it passes now, once.
-    for (const rider of riders.slice(0, 5)) expect((await rawPost(`${target.url}/x`, { authorization: `Bearer ${rider}` })).status).toBe(200);
+    for (const rider of riders.slice(0, 5))
+      expect((await rawPost(`${target.url}/x`, { authorization: `Bearer ${rider}` })).status).toBe(200);
   });
 
   it('answers hostile cookies (quoted, spaced, duplicated, repeated lines, valid ones under other names) with a coded refusal, never a claim', async () => {
     const cookieToken = hostileTokens.filter((t) => !t.includes(';'));
-    const authorization = fc.constantFrom<string | undefined>(undefined, 'Basic dXNlcjpwYXNz', 'Bearer', 'Token abc', 'Bearer ,', 'Bearer a b');
+    const authorization = fc.constantFrom<string | undefined>(
+      undefined,
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Token abc',
+      'Bearer ,',
+      'Bearer a b',
+    );
     const cookie = fc.tuple(cookieToken, fc.integer({ min: 0, max: 8 })).map(([t, shape]): string | string[] => {
       const valid = freshToken(); // never the one read: always after, or under another name
       switch (shape) {
-        case 0: return `${COOKIE}=${t}`;
-        case 1: return `${COOKIE}="${t}"`;
-        case 2: return ` ${COOKIE} = ${t} ;`;
-        case 3: return `theme=dark; ${COOKIE}=${t}; other=1`;
-        case 4: return `${COOKIE}=${t}; ${COOKIE}=${valid}`;
-        case 5: return [`${COOKIE}=${t}`, `${COOKIE}=${valid}`];
-        case 6: return `${COOKIE}2=${valid}; Magic=${valid}; ${COOKIE}=${t}`;
-        case 7: return `${COOKIE}=${t}=${valid}`;
-        default: return `x${COOKIE}=${valid}; ${COOKIE}=${t}`;
+        case 0:
+          return `${COOKIE}=${t}`;
+        case 1:
+          return `${COOKIE}="${t}"`;
+        case 2:
+          return ` ${COOKIE} = ${t} ;`;
+        case 3:
+          return `theme=dark; ${COOKIE}=${t}; other=1`;
+        case 4:
+          return `${COOKIE}=${t}; ${COOKIE}=${valid}`;
+        case 5:
+          return [`${COOKIE}=${t}`, `${COOKIE}=${valid}`];
+        case 6:
+          return `${COOKIE}2=${valid}; Magic=${valid}; ${COOKIE}=${t}`;
+        case 7:
+          return `${COOKIE}=${t}=${valid}`;
+        default:
+          return `x${COOKIE}=${valid}; ${COOKIE}=${t}`;
       }
     });
     await withoutClaims(() =>
@@ -315,17 +356,27 @@ describe.each([
   it('refuses tokens above 8 KiB (bearer or cookie, up to the HTTP header limit) before parsing', async () => {
     await withoutClaims(() =>
       fc.assert(
-        fc.asyncProperty(fc.integer({ min: 8193, max: 14_000 }), fc.constantFrom('random', 'signed'), fc.constantFrom('bearer', 'cookie'), async (length, kind, via) => {
-          const token = kind === 'signed'
-            ? signRaw('{"alg":"HS256","kid":"key-1"}', `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(Math.floor(length * 0.75))}"}`)
-            : 'eyJ'.padEnd(length, 'A');
-          expect(token.length).toBeGreaterThan(8192);
-          expect(token.length).toBeLessThan(15_000);
-          const res = via === 'bearer'
-            ? await rawPost(`${target.url}/kid`, { authorization: `Bearer ${token}` })
-            : await rawPost(`${target.url}/cookie`, { cookie: `${COOKIE}=${token}` });
-          expect(expectRefusal(res).detail).toBe('The token is longer than 8192 characters');
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 8193, max: 14_000 }),
+          fc.constantFrom('random', 'signed'),
+          fc.constantFrom('bearer', 'cookie'),
+          async (length, kind, via) => {
+            const token =
+              kind === 'signed'
+                ? signRaw(
+                    '{"alg":"HS256","kid":"key-1"}',
+                    `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(Math.floor(length * 0.75))}"}`,
+                  )
+                : 'eyJ'.padEnd(length, 'A');
+            expect(token.length).toBeGreaterThan(8192);
+            expect(token.length).toBeLessThan(15_000);
+            const res =
+              via === 'bearer'
+                ? await rawPost(`${target.url}/kid`, { authorization: `Bearer ${token}` })
+                : await rawPost(`${target.url}/cookie`, { cookie: `${COOKIE}=${token}` });
+            expect(expectRefusal(res).detail).toBe('The token is longer than 8192 characters');
+          },
+        ),
         { numRuns: 20 },
       ),
     );
@@ -348,7 +399,9 @@ describe.each([
     );
     type Send = { path: string; headers: (t: string) => Record<string, string> };
     const send: fc.Arbitrary<Send> = fc.oneof(
-      fc.tuple(fc.constantFrom('/x', '/kid', '/cookie'), bearer).map(([path, spell]) => ({ path, headers: (t: string) => ({ authorization: spell(t) }) })),
+      fc
+        .tuple(fc.constantFrom('/x', '/kid', '/cookie'), bearer)
+        .map(([path, spell]) => ({ path, headers: (t: string) => ({ authorization: spell(t) }) })),
       cookie.map((spell) => ({ path: '/cookie', headers: (t: string) => ({ cookie: spell(t) }) })),
     );
     await fc.assert(
@@ -398,7 +451,9 @@ describe('Hono jwtOnce in memory (app.request) under hostile input', () => {
       fc.asyncProperty(hostileRequests, fc.boolean(), async ([token, path], viaCookie) => {
         // A bad-kid token is only hostile on /kid, so it never goes by cookie (to /cookie).
         const cookie = viaCookie && path !== '/kid';
-        expectRefusal(await post(cookie ? '/cookie' : path, cookie ? { cookie: `${COOKIE}=${token}` } : { authorization: `Bearer ${token}` }));
+        expectRefusal(
+          await post(cookie ? '/cookie' : path, cookie ? { cookie: `${COOKIE}=${token}` } : { authorization: `Bearer ${token}` }),
+        );
       }),
       { numRuns: 200 },
     );

@@ -38,38 +38,47 @@ describe('DPoP checker under hostile input', () => {
       fc.string().map((s) => `${header}.${Buffer.from(s).toString('base64url')}.c2ln`),
       fc.jsonValue().map((v) => `${Buffer.from(JSON.stringify(v)).toString('base64url')}.e30.c2ln`),
     );
-    await fc.assert(fc.asyncProperty(inputs, async (proof) => {
-      expect(await outcome(proof)).toBe('ERR_JWT_ONCE_DPOP');
-    }), RUNS);
+    await fc.assert(
+      fc.asyncProperty(inputs, async (proof) => {
+        expect(await outcome(proof)).toBe('ERR_JWT_ONCE_DPOP');
+      }),
+      RUNS,
+    );
   });
 
   it('signed proofs with hostile claims pass only when every check allows them', async () => {
     const likely = <T>(valid: fc.Arbitrary<T>, ...others: fc.Arbitrary<unknown>[]) =>
       fc.oneof({ arbitrary: valid, weight: 3 * others.length }, ...others);
-    const claims = fc.record({
-      jti: likely(fc.uuid(), fc.constant(''), fc.integer(), fc.string({ minLength: 250, maxLength: 300 })),
-      htm: likely(fc.constant('POST'), fc.constantFrom('post', 'GET', ' POST'), fc.constant(undefined)),
-      htu: likely(
-        fc.constantFrom(HTU, 'HTTPS://SERVER.example.com:443/token', `${HTU}?q#f`),
-        fc.constantFrom(`${HTU}/`, 'https://server.example.com:444/token', 'javascript:alert(1)'),
-        fc.webUrl(),
-        fc.anything(),
-      ),
-      iat: likely(fc.integer({ min: NOW_S - 120, max: NOW_S + 120 }), fc.double(), fc.constant('now'), fc.constant(null)),
-    }, { requiredKeys: [] });
+    const claims = fc.record(
+      {
+        jti: likely(fc.uuid(), fc.constant(''), fc.integer(), fc.string({ minLength: 250, maxLength: 300 })),
+        htm: likely(fc.constant('POST'), fc.constantFrom('post', 'GET', ' POST'), fc.constant(undefined)),
+        htu: likely(
+          fc.constantFrom(HTU, 'HTTPS://SERVER.example.com:443/token', `${HTU}?q#f`),
+          fc.constantFrom(`${HTU}/`, 'https://server.example.com:444/token', 'javascript:alert(1)'),
+          fc.webUrl(),
+          fc.anything(),
+        ),
+        iat: likely(fc.integer({ min: NOW_S - 120, max: NOW_S + 120 }), fc.double(), fc.constant('now'), fc.constant(null)),
+      },
+      { requiredKeys: [] },
+    );
     let passed = 0;
-    await fc.assert(fc.asyncProperty(claims, async (c) => {
-      const result = await outcome(signProof(key, c));
-      if (result === 'passed') {
-        passed++;
-        expect(typeof c.jti === 'string' && c.jti.length > 0 && c.jti.length <= 256).toBe(true);
-        expect(c.htm).toBe('POST');
-        expect(normalizeHtu(c.htu)).toBe(HTU);
-        expect(typeof c.iat === 'number' && Math.abs(c.iat - NOW_S) <= 60).toBe(true);
-      } else {
-        expect(DPOP_CODES).toContain(result);
-      }
-    }), RUNS);
+    await fc.assert(
+      fc.asyncProperty(claims, async (c) => {
+        const result = await outcome(signProof(key, c));
+        if (result === 'passed') {
+          passed++;
+          expect(typeof c.jti === 'string' && c.jti.length > 0 && c.jti.length <= 256).toBe(true);
+          expect(c.htm).toBe('POST');
+          expect(normalizeHtu(c.htu)).toBe(HTU);
+          expect(typeof c.iat === 'number' && Math.abs(c.iat - NOW_S) <= 60).toBe(true);
+        } else {
+          expect(DPOP_CODES).toContain(result);
+        }
+      }),
+      RUNS,
+    );
     expect(passed).toBeGreaterThan(0); // the property was not vacuous
   });
 });

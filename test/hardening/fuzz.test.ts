@@ -31,7 +31,11 @@ function hsOptions(store: SpyStore, extra: Partial<ClaimOptions> = {}): ClaimOpt
 }
 
 /** Every hostile token the core must refuse (structural, claim-level, bulky). */
-const hostileTokens = fc.oneof(malformedTokens(() => hsToken()), signedHostileClaims, bulkyForgeries);
+const hostileTokens = fc.oneof(
+  malformedTokens(() => hsToken()),
+  signedHostileClaims,
+  bulkyForgeries,
+);
 
 failOnUnhandledRejections();
 
@@ -39,9 +43,15 @@ describe('claimToken under hostile input', () => {
   it('refuses structurally broken tokens with a 401 code and claims nothing', async () => {
     const store = new SpyStore();
     const claim = createClaimer(hsOptions(store));
-    await fc.assert(fc.asyncProperty(malformedTokens(() => hsToken()), async (token) => {
-      await expectRefused(claim(token));
-    }), RUNS);
+    await fc.assert(
+      fc.asyncProperty(
+        malformedTokens(() => hsToken()),
+        async (token) => {
+          await expectRefused(claim(token));
+        },
+      ),
+      RUNS,
+    );
     expect(store.claims).toBe(0);
     // The same claimer still works: nothing was poisoned.
     await expect(claim(hsToken())).resolves.toMatchObject({ key: expect.stringMatching(/^sha256:/) });
@@ -51,9 +61,12 @@ describe('claimToken under hostile input', () => {
   it('refuses validly signed tokens with hostile claims (types, NaN, 1e400, negative, huge, duplicates, non-objects)', async () => {
     const store = new SpyStore();
     const claim = createClaimer(hsOptions(store));
-    await fc.assert(fc.asyncProperty(signedHostileClaims, async (token) => {
-      await expectRefused(claim(token));
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(signedHostileClaims, async (token) => {
+        await expectRefused(claim(token));
+      }),
+      { numRuns: 300 },
+    );
     expect(store.claims).toBe(0);
   });
 
@@ -69,10 +82,13 @@ describe('claimToken under hostile input', () => {
   it('refuses deeply nested and bulky forgeries without a stack overflow', async () => {
     const store = new SpyStore();
     const claim = createClaimer(hsOptions(store));
-    await fc.assert(fc.asyncProperty(bulkyForgeries, async (token) => {
-      expect(token.length).toBeLessThanOrEqual(8192);
-      await expectRefused(claim(token));
-    }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(bulkyForgeries, async (token) => {
+        expect(token.length).toBeLessThanOrEqual(8192);
+        await expectRefused(claim(token));
+      }),
+      { numRuns: 60 },
+    );
     expect(store.claims).toBe(0);
   });
 
@@ -80,13 +96,16 @@ describe('claimToken under hostile input', () => {
     const store = new SpyStore();
     const claim = createClaimer(hsOptions(store));
     const payload = b64(`{"iat":${NOW_S},"exp":${NOW_S + 300}}`);
-    await fc.assert(fc.asyncProperty(
-      fc.constantFrom('none', 'None', 'NONE', 'nOnE', ''),
-      fc.constantFrom('', 'AAAA', hsToken().split('.')[2]!),
-      async (alg, signature) => {
-        await expectRefused(claim(`${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${payload}.${signature}`));
-      },
-    ), RUNS);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('none', 'None', 'NONE', 'nOnE', ''),
+        fc.constantFrom('', 'AAAA', hsToken().split('.')[2]!),
+        async (alg, signature) => {
+          await expectRefused(claim(`${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${payload}.${signature}`));
+        },
+      ),
+      RUNS,
+    );
     expect(store.claims).toBe(0);
   });
 
@@ -95,17 +114,25 @@ describe('claimToken under hostile input', () => {
     const viaPem = createClaimer({ secret: rsa.publicPem, algorithms: ['RS256'], store, now: () => NOW });
     const viaResolver = createClaimer({ secret: () => rsa.publicPem, algorithms: ['RS256'], store, now: () => NOW });
     const viaKeyObject = createClaimer({ secret: rsa.publicKey, algorithms: ['RS256'], store, now: () => NOW });
-    await fc.assert(fc.asyncProperty(
-      fc.constantFrom('HS256', 'HS384', 'HS512', 'RS256'),
-      fc.constantFrom(rsa.publicPem, rsa.publicPem.trim(), rsa.publicPem.replace(/\n/g, '\r\n'), rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-      async (alg, hmacKey) => {
-        // jsonwebtoken refuses to sign HS* with a PEM; forge it by hand, as an attacker would.
-        const input = `${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${b64(JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, sub: 'mallory' }))}`;
-        const hash = alg === 'HS384' ? 'sha384' : alg === 'HS512' ? 'sha512' : 'sha256';
-        const token = `${input}.${createHmac(hash, hmacKey).update(input).digest('base64url')}`;
-        for (const claim of [viaPem, viaResolver, viaKeyObject]) await expectRefused(claim(token));
-      },
-    ), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('HS256', 'HS384', 'HS512', 'RS256'),
+        fc.constantFrom(
+          rsa.publicPem,
+          rsa.publicPem.trim(),
+          rsa.publicPem.replace(/\n/g, '\r\n'),
+          rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+        ),
+        async (alg, hmacKey) => {
+          // jsonwebtoken refuses to sign HS* with a PEM; forge it by hand, as an attacker would.
+          const input = `${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${b64(JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, sub: 'mallory' }))}`;
+          const hash = alg === 'HS384' ? 'sha384' : alg === 'HS512' ? 'sha512' : 'sha256';
+          const token = `${input}.${createHmac(hash, hmacKey).update(input).digest('base64url')}`;
+          for (const claim of [viaPem, viaResolver, viaKeyObject]) await expectRefused(claim(token));
+        },
+      ),
+      { numRuns: 40 },
+    );
     expect(store.claims).toBe(0);
     // Control: a real RS256 token passes each of them once.
     for (const claim of [viaPem, viaResolver, viaKeyObject]) await claim(signWith(rsa.privateKey, 'RS256'));
@@ -117,16 +144,41 @@ describe('claimToken under hostile input', () => {
     const keys: Record<string, string> = { 'key-1': HS_SECRET };
     const seen: unknown[] = [];
     // A naive resolver, as users write them: an object lookup by kid.
-    const claim = createClaimer(hsOptions(store, { secret: (header: JwtHeader) => { seen.push(header.kid); return keys[header.kid as string]!; } }));
+    const claim = createClaimer(
+      hsOptions(store, {
+        secret: (header: JwtHeader) => {
+          seen.push(header.kid);
+          return keys[header.kid as string]!;
+        },
+      }),
+    );
     const hostileKid = fc.oneof(
-      fc.constantFrom('../../etc/passwd', '..\\..\\windows\\win.ini', "key-1' OR '1'='1", 'key-1; DROP TABLE keys;--', '/dev/zero', 'key-1\0', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'file:///etc/shadow', '%2e%2e%2f', 'KEY-1', ' key-1'),
+      fc.constantFrom(
+        '../../etc/passwd',
+        '..\\..\\windows\\win.ini',
+        "key-1' OR '1'='1",
+        'key-1; DROP TABLE keys;--',
+        '/dev/zero',
+        'key-1\0',
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        'file:///etc/shadow',
+        '%2e%2e%2f',
+        'KEY-1',
+        ' key-1',
+      ),
       fc.string({ maxLength: 64, unit: 'binary' }).filter((s) => s !== 'key-1'),
       fc.constantFrom(5, null, true, [], ['key-1'], { toString: 'key-1' }, Infinity),
     );
-    await fc.assert(fc.asyncProperty(hostileKid, async (kid) => {
-      const token = signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n: Math.random() }));
-      await expectRefused(claim(token));
-    }), RUNS);
+    await fc.assert(
+      fc.asyncProperty(hostileKid, async (kid) => {
+        const token = signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n: Math.random() }));
+        await expectRefused(claim(token));
+      }),
+      RUNS,
+    );
     expect(store.claims).toBe(0);
     expect(seen.length).toBeGreaterThan(0);
     // Control: the right kid passes.
@@ -147,18 +199,25 @@ describe('claimToken under hostile input', () => {
   it('refuses tokens above maxTokenLength before any parsing: the key resolver is never called', async () => {
     const store = new SpyStore();
     let resolved = 0;
-    const claim = createClaimer(hsOptions(store, { secret: () => { resolved++; return HS_SECRET; } }));
-    await fc.assert(fc.asyncProperty(
-      fc.integer({ min: 8193, max: 200_000 }),
-      fc.constantFrom('random', 'signed'),
-      async (length, kind) => {
-        const token = kind === 'signed'
-          ? signRaw('{"alg":"HS256"}', `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(length)}"}`)
-          : 'eyJ'.padEnd(length, 'A');
+    const claim = createClaimer(
+      hsOptions(store, {
+        secret: () => {
+          resolved++;
+          return HS_SECRET;
+        },
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 8193, max: 200_000 }), fc.constantFrom('random', 'signed'), async (length, kind) => {
+        const token =
+          kind === 'signed'
+            ? signRaw('{"alg":"HS256"}', `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(length)}"}`)
+            : 'eyJ'.padEnd(length, 'A');
         const err = await expectRefused(claim(token));
         expect(err.message).toBe('The token is longer than 8192 characters');
-      },
-    ), { numRuns: 60 });
+      }),
+      { numRuns: 60 },
+    );
     expect(resolved).toBe(0);
     expect(store.claims).toBe(0);
   });
@@ -177,11 +236,14 @@ describe('claimToken under hostile input', () => {
   it('never claims a non-string token passed by mistake', async () => {
     const store = new SpyStore();
     const claim = createClaimer(hsOptions(store));
-    await fc.assert(fc.asyncProperty(fc.anything(), async (value) => {
-      fc.pre(typeof value !== 'string');
-      const err = await expectRefused(claim(value as string));
-      expect(err.code).toBe('ERR_JWT_ONCE_MISSING');
-    }), RUNS);
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (value) => {
+        fc.pre(typeof value !== 'string');
+        const err = await expectRefused(claim(value as string));
+        expect(err.code).toBe('ERR_JWT_ONCE_MISSING');
+      }),
+      RUNS,
+    );
     expect(store.claims).toBe(0);
   });
 });
@@ -196,9 +258,18 @@ describe('Express jwtOnce over real HTTP under hostile input', () => {
     app.post('/x', jwtOnce({ secret: HS_SECRET, algorithms: ['HS256'], store, now: () => NOW }), (req: Request, res: Response) => {
       res.json({ sub: (req as JwtOnceRequest).auth?.sub ?? null });
     });
-    app.post('/kid', jwtOnce({ secret: (h: JwtHeader) => ({ 'key-1': HS_SECRET } as Record<string, string>)[h.kid as string]!, algorithms: ['HS256'], store, now: () => NOW }), (_req: Request, res: Response) => {
-      res.json({ ok: true });
-    });
+    app.post(
+      '/kid',
+      jwtOnce({
+        secret: (h: JwtHeader) => (({ 'key-1': HS_SECRET }) as Record<string, string>)[h.kid as string]!,
+        algorithms: ['HS256'],
+        store,
+        now: () => NOW,
+      }),
+      (_req: Request, res: Response) => {
+        res.json({ ok: true });
+      },
+    );
     app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
       serverErrors++;
       res.status(500).json({ error: err.name });
@@ -215,33 +286,62 @@ describe('Express jwtOnce over real HTTP under hostile input', () => {
   }
 
   it('answers every hostile bearer token with 401 and a code, never 5xx, never a claim', async () => {
-    const printable = fc.oneof(
-      hostileTokens,
-      fc.string({ minLength: 1, maxLength: 300, unit: headerSafeChar }),
-    ).filter((t) => /^[\x21-\x7e]+$/.test(t) && !t.includes(','));
-    await fc.assert(fc.asyncProperty(printable, fc.constantFrom('/x', '/kid'), async (token, path) => {
-      const res = await withBearer(`${server.url}${path}`, token);
-      await expectRefusedOverHttp(res.status, res.headers.get('content-type'), await bodyOf(res));
-    }), HTTP_RUNS);
+    const printable = fc
+      .oneof(hostileTokens, fc.string({ minLength: 1, maxLength: 300, unit: headerSafeChar }))
+      .filter((t) => /^[\x21-\x7e]+$/.test(t) && !t.includes(','));
+    await fc.assert(
+      fc.asyncProperty(printable, fc.constantFrom('/x', '/kid'), async (token, path) => {
+        const res = await withBearer(`${server.url}${path}`, token);
+        await expectRefusedOverHttp(res.status, res.headers.get('content-type'), await bodyOf(res));
+      }),
+      HTTP_RUNS,
+    );
     expect(store.claims).toBe(0);
     expect(serverErrors).toBe(0);
   });
 
   it('answers odd Authorization headers (schemes, spacing, repeats) with 401 and a code, never a claim', async () => {
-    const scheme = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'JWT', 'Bearer:', 'Bearerx', 'Bear', '', 'DPoP', 'Negotiate');
+    const scheme = fc.constantFrom(
+      'Bearer',
+      'bearer',
+      'BEARER',
+      'Basic',
+      'Token',
+      'JWT',
+      'Bearer:',
+      'Bearerx',
+      'Bear',
+      '',
+      'DPoP',
+      'Negotiate',
+    );
     const gap = fc.constantFrom(' ', '  ', '   ', '\t', '', ' \t ', ',', ', ');
-    const token = fc.oneof(fc.constant(''), malformedTokens(() => hsToken()), signedHostileClaims).filter((t) => /^[\x21-\x7e]*$/.test(t));
-    const line = fc.tuple(scheme, gap, token, fc.constantFrom('', ' ', '  ', ',', ', Bearer x')).map(([s, g, t, tail]) => `${s}${g}${t}${tail}`);
-    await fc.assert(fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 3 }), async (lines) => {
-      const res = await rawPost(`${server.url}/x`, { authorization: lines.length === 1 ? lines[0]! : lines });
-      await expectRefusedOverHttp(res.status, res.headers['content-type'] as string, JSON.parse(res.body) as Record<string, unknown>);
-    }), HTTP_RUNS);
+    const token = fc
+      .oneof(
+        fc.constant(''),
+        malformedTokens(() => hsToken()),
+        signedHostileClaims,
+      )
+      .filter((t) => /^[\x21-\x7e]*$/.test(t));
+    const line = fc
+      .tuple(scheme, gap, token, fc.constantFrom('', ' ', '  ', ',', ', Bearer x'))
+      .map(([s, g, t, tail]) => `${s}${g}${t}${tail}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 3 }), async (lines) => {
+        const res = await rawPost(`${server.url}/x`, { authorization: lines.length === 1 ? lines[0]! : lines });
+        await expectRefusedOverHttp(res.status, res.headers['content-type'] as string, JSON.parse(res.body) as Record<string, unknown>);
+      }),
+      HTTP_RUNS,
+    );
     expect(store.claims).toBe(0);
     expect(serverErrors).toBe(0);
   });
 
   it('refuses a long token (about 14,700 characters, under the HTTP header limit) with 401 before parsing', async () => {
-    const res = await withBearer(`${server.url}/kid`, signRaw('{"alg":"HS256","kid":"key-1"}', `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(11_000)}"}`));
+    const res = await withBearer(
+      `${server.url}/kid`,
+      signRaw('{"alg":"HS256","kid":"key-1"}', `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(11_000)}"}`),
+    );
     const body = await bodyOf(res);
     await expectRefusedOverHttp(res.status, res.headers.get('content-type'), body);
     expect(body.detail).toBe('The token is longer than 8192 characters');

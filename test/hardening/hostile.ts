@@ -53,8 +53,23 @@ const validPayload = (extra = ''): string => `{"iat":${NOW_S},"exp":${NOW_S + 30
 
 /** Raw JSON values that are wrong for a time claim (`exp`, `nbf`, `iat`). */
 const hostileTimes = fc.constantFrom(
-  '"9999999999"', 'null', 'true', '[]', '{}', '[1]', '1e400', '-1e400', '-1', '-0.5', '1e308', '1e20',
-  '"NaN"', '"Infinity"', '""', '{"$gt":0}', `"${NOW_S + 300}"`,
+  '"9999999999"',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '[1]',
+  '1e400',
+  '-1e400',
+  '-1',
+  '-0.5',
+  '1e308',
+  '1e20',
+  '"NaN"',
+  '"Infinity"',
+  '""',
+  '{"$gt":0}',
+  `"${NOW_S + 300}"`,
 );
 
 /** Raw JSON values that are wrong for a `jti`. */
@@ -69,33 +84,58 @@ const hostileJtis = fc.oneof(
  */
 export const signedHostileClaims: fc.Arbitrary<string> = fc.oneof(
   // exp of a wrong type, not finite, negative, already past, or beyond maxTtl.
-  fc.oneof(hostileTimes, fc.constantFrom(String(NOW_S), String(NOW_S - 1), '0', String(NOW_S + 86_401))).map(
-    (exp) => signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${exp}}`),
-  ),
+  fc
+    .oneof(hostileTimes, fc.constantFrom(String(NOW_S), String(NOW_S - 1), '0', String(NOW_S + 86_401)))
+    .map((exp) => signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${exp}}`)),
   // exp missing altogether.
   fc.constant(signRaw(VALID_HEADER, `{"iat":${NOW_S},"sub":"no-exp"}`)),
   // nbf wrong or in the future.
-  fc.oneof(hostileTimes, fc.integer({ min: 1, max: 1e9 }).map((d) => String(NOW_S + d))).map((nbf) => signRaw(VALID_HEADER, validPayload(`,"nbf":${nbf}`))),
+  fc
+    .oneof(
+      hostileTimes,
+      fc.integer({ min: 1, max: 1e9 }).map((d) => String(NOW_S + d)),
+    )
+    .map((nbf) => signRaw(VALID_HEADER, validPayload(`,"nbf":${nbf}`))),
   // iat wrong or in the future.
-  fc.oneof(hostileTimes, fc.integer({ min: 1, max: 1e9 }).map((d) => String(NOW_S + d))).map(
-    (iat) => signRaw(VALID_HEADER, `{"exp":${NOW_S + 300},"iat":${iat}}`),
-  ),
+  fc
+    .oneof(
+      hostileTimes,
+      fc.integer({ min: 1, max: 1e9 }).map((d) => String(NOW_S + d)),
+    )
+    .map((iat) => signRaw(VALID_HEADER, `{"exp":${NOW_S + 300},"iat":${iat}}`)),
   // jti not a usable string.
   hostileJtis.map((jti) => signRaw(VALID_HEADER, validPayload(`,"jti":${jti}`))),
   // iss not usable in an (iss, jti) key.
-  fc.constantFrom('123', '{}', '[]', 'true', `"${'i'.repeat(257)}"`).map((iss) => signRaw(VALID_HEADER, validPayload(`,"jti":"a","iss":${iss}`))),
+  fc
+    .constantFrom('123', '{}', '[]', 'true', `"${'i'.repeat(257)}"`)
+    .map((iss) => signRaw(VALID_HEADER, validPayload(`,"jti":"a","iss":${iss}`))),
   // Duplicate keys: the last one wins and is wrong.
-  fc.tuple(fc.constantFrom('exp', 'nbf', 'iat', 'jti'), fc.constantFrom('"x"', 'null', '1e400', '-1', '[]')).filter(([name, value]) => !(name === 'jti' && value === '"x"')).map(([name, value]) =>
-    signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"jti":"d","${name}":${value}}`),
-  ),
+  fc
+    .tuple(fc.constantFrom('exp', 'nbf', 'iat', 'jti'), fc.constantFrom('"x"', 'null', '1e400', '-1', '[]'))
+    .filter(([name, value]) => !(name === 'jti' && value === '"x"'))
+    .map(([name, value]) => signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"jti":"d","${name}":${value}}`)),
   // Payloads that are not JSON objects.
-  fc.constantFrom('null', '[]', '[1,2]', '"a string"', '42', 'true', '{', '{"exp":', 'not json', '{"exp":NaN}', '{"exp":Infinity}', '').map((p) =>
-    signRaw(VALID_HEADER, p),
-  ),
+  fc
+    .constantFrom('null', '[]', '[1,2]', '"a string"', '42', 'true', '{', '{"exp":', 'not json', '{"exp":NaN}', '{"exp":Infinity}', '')
+    .map((p) => signRaw(VALID_HEADER, p)),
   // Headers that are not JSON objects, or name an algorithm that is not accepted.
-  fc.constantFrom('null', '[]', '"HS256"', '42', '{', '{"alg":"none"}', '{"alg":"None"}', '{"alg":"NONE"}', '{"alg":"HS512"}', '{"alg":"RS256"}', '{"alg":null}', '{"alg":["HS256"]}', '{}').map((h) =>
-    signRaw(h, validPayload()),
-  ),
+  fc
+    .constantFrom(
+      'null',
+      '[]',
+      '"HS256"',
+      '42',
+      '{',
+      '{"alg":"none"}',
+      '{"alg":"None"}',
+      '{"alg":"NONE"}',
+      '{"alg":"HS512"}',
+      '{"alg":"RS256"}',
+      '{"alg":null}',
+      '{"alg":["HS256"]}',
+      '{}',
+    )
+    .map((h) => signRaw(h, validPayload())),
 );
 
 /** Deeply nested JSON text of depth `depth`, arrays or objects. */
@@ -106,7 +146,10 @@ export function nested(depth: number, kind: 'array' | 'object'): string {
 const B64URL_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Printable, header-safe ASCII with no space or comma (what can sit after `Bearer `). */
-export const headerSafeChar = fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x2c).map((c) => String.fromCharCode(c));
+export const headerSafeChar = fc
+  .integer({ min: 0x21, max: 0x7e })
+  .filter((c) => c !== 0x2c)
+  .map((c) => String.fromCharCode(c));
 
 /** Structurally broken tokens: random text, wrong segment counts, bad characters, truncations of a real token. */
 export function malformedTokens(valid: () => string): fc.Arbitrary<string> {
@@ -115,9 +158,12 @@ export function malformedTokens(valid: () => string): fc.Arbitrary<string> {
     fc.string({ minLength: 1, maxLength: 400, unit: 'binary' }),
     fc.string({ minLength: 1, maxLength: 400, unit: fc.constantFrom(...`${B64URL_CHARS}.`) }),
     // Wrong segment counts: 1, 2, 4 ... 12 base64url segments.
-    fc.tuple(fc.integer({ min: 1, max: 12 }).filter((n) => n !== 3), fc.string({ maxLength: 40, unit: fc.constantFrom(...B64URL_CHARS) })).map(
-      ([n, seg]) => Array.from({ length: n }, () => seg).join('.'),
-    ),
+    fc
+      .tuple(
+        fc.integer({ min: 1, max: 12 }).filter((n) => n !== 3),
+        fc.string({ maxLength: 40, unit: fc.constantFrom(...B64URL_CHARS) }),
+      )
+      .map(([n, seg]) => Array.from({ length: n }, () => seg).join('.')),
     fc.integer({ min: 0, max: 500 }).map((cut) => {
       const t = valid();
       return t.slice(0, cut % t.length) || '.';
@@ -150,20 +196,46 @@ export function malformedTokens(valid: () => string): fc.Arbitrary<string> {
 }
 
 /** A deeply nested or huge token below the length limit, signed with the wrong secret. */
-export const bulkyForgeries: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(fc.integer({ min: 100, max: 2400 }), fc.constant('array' as const)).map(([depth, kind]) =>
-    signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"deep":${nested(depth, kind)}}`, 'wrong-secret-wrong-secret-wrong-secret!'),
-  ),
-  fc.integer({ min: 100, max: 900 }).map((depth) =>
-    signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"deep":${nested(depth, 'object')}}`, 'wrong-secret-wrong-secret-wrong-secret!'),
-  ),
-  // Validly signed, nested in both header and payload, with a wrong exp.
-  fc.tuple(fc.integer({ min: 50, max: 400 }), fc.constantFrom('array' as const, 'object' as const)).map(([depth, kind]) =>
-    signRaw(`{"alg":"HS256","deep":${nested(depth, kind)}}`, `{"exp":"x","deep":${nested(depth, kind)}}`),
-  ),
-  fc.integer({ min: 1000, max: 5900 }).map((n) => signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(n)}"}`, 'wrong-secret-wrong-secret-wrong-secret!')),
-  fc.integer({ min: 1000, max: 5900 }).map((n) => signRaw(`{"alg":"HS256","pad":"${'h'.repeat(n)}"}`, `{"iat":${NOW_S},"exp":${NOW_S + 300}}`, 'wrong-secret-wrong-secret-wrong-secret!')),
-).filter((token) => token.length <= 8192);
+export const bulkyForgeries: fc.Arbitrary<string> = fc
+  .oneof(
+    fc
+      .tuple(fc.integer({ min: 100, max: 2400 }), fc.constant('array' as const))
+      .map(([depth, kind]) =>
+        signRaw(
+          VALID_HEADER,
+          `{"iat":${NOW_S},"exp":${NOW_S + 300},"deep":${nested(depth, kind)}}`,
+          'wrong-secret-wrong-secret-wrong-secret!',
+        ),
+      ),
+    fc
+      .integer({ min: 100, max: 900 })
+      .map((depth) =>
+        signRaw(
+          VALID_HEADER,
+          `{"iat":${NOW_S},"exp":${NOW_S + 300},"deep":${nested(depth, 'object')}}`,
+          'wrong-secret-wrong-secret-wrong-secret!',
+        ),
+      ),
+    // Validly signed, nested in both header and payload, with a wrong exp.
+    fc
+      .tuple(fc.integer({ min: 50, max: 400 }), fc.constantFrom('array' as const, 'object' as const))
+      .map(([depth, kind]) => signRaw(`{"alg":"HS256","deep":${nested(depth, kind)}}`, `{"exp":"x","deep":${nested(depth, kind)}}`)),
+    fc
+      .integer({ min: 1000, max: 5900 })
+      .map((n) =>
+        signRaw(VALID_HEADER, `{"iat":${NOW_S},"exp":${NOW_S + 300},"pad":"${'p'.repeat(n)}"}`, 'wrong-secret-wrong-secret-wrong-secret!'),
+      ),
+    fc
+      .integer({ min: 1000, max: 5900 })
+      .map((n) =>
+        signRaw(
+          `{"alg":"HS256","pad":"${'h'.repeat(n)}"}`,
+          `{"iat":${NOW_S},"exp":${NOW_S + 300}}`,
+          'wrong-secret-wrong-secret-wrong-secret!',
+        ),
+      ),
+  )
+  .filter((token) => token.length <= 8192);
 
 export interface RawResponse {
   status: number;
@@ -195,15 +267,30 @@ export function rawPost(url: string, headers: Record<string, string | string[]>)
  * real `'key-1'`.
  */
 export const hostileKids: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom('../../etc/passwd', '..\\..\\windows\\win.ini', "key-1' OR '1'='1", 'key-1; DROP TABLE keys;--', '/dev/zero', 'key-1\0', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'file:///etc/shadow', '%2e%2e%2f', 'KEY-1', ' key-1'),
+  fc.constantFrom(
+    '../../etc/passwd',
+    '..\\..\\windows\\win.ini',
+    "key-1' OR '1'='1",
+    'key-1; DROP TABLE keys;--',
+    '/dev/zero',
+    'key-1\0',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'file:///etc/shadow',
+    '%2e%2e%2f',
+    'KEY-1',
+    ' key-1',
+  ),
   fc.string({ maxLength: 64, unit: 'binary' }).filter((s) => s !== 'key-1'),
   fc.constantFrom<unknown>(5, null, true, [], ['key-1'], { toString: 'key-1' }, Infinity),
 );
 
 /** HS256 tokens signed with `HS_SECRET` whose header names a {@link hostileKids} `kid`. */
-export const hostileKidTokens: fc.Arbitrary<string> = fc.tuple(hostileKids, fc.nat()).map(([kid, n]) =>
-  signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n })),
-);
+export const hostileKidTokens: fc.Arbitrary<string> = fc
+  .tuple(hostileKids, fc.nat())
+  .map(([kid, n]) => signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n })));
 
 /**
  * Algorithm confusion, forged by hand as an attacker would: HS256/384/512 (or a

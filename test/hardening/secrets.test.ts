@@ -5,14 +5,7 @@ import express, { type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
 import Keyv from 'keyv';
 import { jwtOnce } from '../../adapters/express.js';
-import {
-  createClaimer,
-  JwtOnceError,
-  MemoryStore,
-  type ClaimEvent,
-  type ClaimOptions,
-  type ClaimStore,
-} from '../../src/index.js';
+import { createClaimer, JwtOnceError, MemoryStore, type ClaimEvent, type ClaimOptions, type ClaimStore } from '../../src/index.js';
 import { listen } from '../helpers/http.js';
 import { NOW, NOW_S, rsaKeys } from '../helpers/tokens.js';
 import { b64, rawPost, signRaw } from './hostile.js';
@@ -32,7 +25,15 @@ function signed(claims: Record<string, unknown>, secret = SECRET): string {
 
 /** Every string that must never leave the package: secrets, keys, tokens, their parts, decoded token content. */
 function needlesFor(tokens: string[]): string[] {
-  const needles = new Set<string>([SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex'), OTHER_SECRET, MARKER, SHORT_MARKER, ...PEM_BODY]);
+  const needles = new Set<string>([
+    SECRET,
+    Buffer.from(SECRET).toString('base64'),
+    Buffer.from(SECRET).toString('hex'),
+    OTHER_SECRET,
+    MARKER,
+    SHORT_MARKER,
+    ...PEM_BODY,
+  ]);
   for (const token of tokens) {
     needles.add(token);
     for (const part of token.split('.')) if (part.length >= 24 && part !== HEADER_SEGMENT) needles.add(part);
@@ -111,7 +112,10 @@ describe('secrets hygiene: errors', () => {
     let checked = 0;
     for (const [name, token] of Object.entries(cases)) {
       for (const [kind, claim] of Object.entries(claimers)) {
-        const err = await claim(token).then(() => undefined, (e: unknown) => e);
+        const err = await claim(token).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (err === undefined) continue; // e.g. a valid token under a permissive claimer
         expect(err).toBeInstanceOf(JwtOnceError);
         expect({ name, kind, leaked: leaks(exposure(err), needles) }).toEqual({ name, kind, leaked: [] });
@@ -121,7 +125,10 @@ describe('secrets hygiene: errors', () => {
     // The ones that reach the store or validate do fail there, without leaking either.
     const valid = signed({ iss: 'https://id.example' });
     for (const claim of [claimers.store, claimers.validate]) {
-      const err = await claim(valid).then(() => undefined, (e: unknown) => e);
+      const err = await claim(valid).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(JwtOnceError);
       expect(leaks(exposure(err), needlesFor([valid]))).toEqual([]);
       checked++;
@@ -129,7 +136,10 @@ describe('secrets hygiene: errors', () => {
     const reused = createClaimer(options({ issuer: undefined }));
     const once = signed({});
     await reused(once);
-    const replay = await reused(once).then(() => undefined, (e: unknown) => e);
+    const replay = await reused(once).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(replay).toMatchObject({ code: 'ERR_JWT_ONCE_REUSED' });
     expect(leaks(exposure(replay), needlesFor([once]))).toEqual([]);
     expect(checked).toBeGreaterThan(60);
@@ -165,7 +175,12 @@ describe('secrets hygiene: errors', () => {
     await claim(token);
     await claim(token).catch(() => undefined);
     expect(events).toHaveLength(2);
-    expect(leaks(inspect(events, { depth: 10 }), needlesFor([token]).filter((n) => n !== MARKER))).toEqual([]);
+    expect(
+      leaks(
+        inspect(events, { depth: 10 }),
+        needlesFor([token]).filter((n) => n !== MARKER),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -35,7 +35,9 @@ describe('soak (reduced): 40,000 distinct short-lived tokens through a SQLite fi
   it('keeps the file (plus WAL) bounded once the live set is steady, and accepts zero replays', async () => {
     const r = await runSqliteSoak({ file: join(dir, 'claims.db'), tokens: 40_000, ttlSeconds: 2, purgeEvery: 4000 });
     // eslint-disable-next-line no-console
-    console.log(`sqlite soak: ${r.tokens} tokens in ${r.seconds.toFixed(1)} s; file + WAL ${r.sizesKB.join(' / ')} KB; rows left ${r.rowsAtEnd}`);
+    console.log(
+      `sqlite soak: ${r.tokens} tokens in ${r.seconds.toFixed(1)} s; file + WAL ${r.sizesKB.join(' / ')} KB; rows left ${r.rowsAtEnd}`,
+    );
     expect(r.passed).toBe(40_000);
     expect(r.failed).toBe(0);
     expect(r.replaysPassed).toBe(0);

@@ -187,7 +187,16 @@ export interface SqliteSoakResult {
  * live set is steady (freed pages are reused).
  */
 export async function runSqliteSoak(options: SqliteSoakOptions): Promise<SqliteSoakResult> {
-  const { file, tokens, ttlSeconds = 5, stepMs = 1, purgeEvery = 10_000, concurrency = 64, checkpoints = 10, log = () => undefined } = options;
+  const {
+    file,
+    tokens,
+    ttlSeconds = 5,
+    stepMs = 1,
+    purgeEvery = 10_000,
+    concurrency = 64,
+    checkpoints = 10,
+    log = () => undefined,
+  } = options;
   const { statSync, existsSync } = await import('node:fs');
   const { default: Keyv } = await import('keyv');
   const { default: KeyvSqlite } = await import('@keyv/sqlite');
@@ -228,7 +237,9 @@ export async function runSqliteSoak(options: SqliteSoakOptions): Promise<SqliteS
     }
   }
   await store.purge(clock.now + (ttlSeconds + 2) * 1000);
-  const rows = await (keyv.store as unknown as { query(sql: string): Promise<Array<{ n: number }>> }).query('SELECT count(*) AS n FROM keyv');
+  const rows = await (keyv.store as unknown as { query(sql: string): Promise<Array<{ n: number }>> }).query(
+    'SELECT count(*) AS n FROM keyv',
+  );
   result.rowsAtEnd = Number(rows[0]?.n ?? -1);
   await store.close();
   await keyv.disconnect();

@@ -32,7 +32,8 @@ export function signProof(key: DpopKey, claims: Record<string, unknown> = proofC
   const signAlg = (header.alg as string | undefined) ?? key.alg;
   let signature: Buffer;
   if (signAlg === 'ES256') signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  else if (signAlg === 'PS256') signature = sign('sha256', Buffer.from(input), { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  else if (signAlg === 'PS256')
+    signature = sign('sha256', Buffer.from(input), { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
   else signature = sign('sha256', Buffer.from(input), key.privateKey);
   return `${input}.${signature.toString('base64url')}`;
 }

@@ -74,7 +74,9 @@ export const statusOf = (err: unknown): number => {
 };
 
 function expressFramework(name: string, express: (typeof EXPRESS_VERSIONS)[number][1]): Framework {
-  const start = async (build: (app: ReturnType<typeof express>, handler: (req: Request, res: ExpressResponse) => void) => void): Promise<Served> => {
+  const start = async (
+    build: (app: ReturnType<typeof express>, handler: (req: Request, res: ExpressResponse) => void) => void,
+  ): Promise<Served> => {
     const reached = { count: 0 };
     const app = express();
     build(app, (_req, res) => {
@@ -277,4 +279,8 @@ function honoFramework(): Framework {
 }
 
 /** Every framework the adapters support, Express in both majors. */
-export const FRAMEWORKS: Framework[] = [...EXPRESS_VERSIONS.map(([name, express]) => expressFramework(name, express)), koaFramework(), honoFramework()];
+export const FRAMEWORKS: Framework[] = [
+  ...EXPRESS_VERSIONS.map(([name, express]) => expressFramework(name, express)),
+  koaFramework(),
+  honoFramework(),
+];

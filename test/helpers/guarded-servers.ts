@@ -59,8 +59,7 @@ async function webServe(routes: GuardedRoute[], make: MakeWebHandler): Promise<S
     return Response.json({ ok: true });
   };
   const handlers = new Map(routes.map(({ path, options }) => [path, make(options, ok)]));
-  const fetch = (request: Request) =>
-    handlers.get(new URL(request.url).pathname)?.(request) ?? new Response(null, { status: 404 });
+  const fetch = (request: Request) => handlers.get(new URL(request.url).pathname)?.(request) ?? new Response(null, { status: 404 });
   const errorHandler = (err: unknown) => Response.json({ code: codeOf(err) }, { status: statusOf(err) });
   return { ...(await listen(createServer(getRequestListener(fetch, { errorHandler })))), reached };
 }

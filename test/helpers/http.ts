@@ -26,7 +26,11 @@ export function withBearer(url: string, token: string | undefined, init: Request
 }
 
 /** Presents one token with each method in turn (bodies drained); the methods it passed (2xx) with, and every other status. */
-export async function presentWithEachMethod(url: string, methods: readonly string[], token: string): Promise<{
+export async function presentWithEachMethod(
+  url: string,
+  methods: readonly string[],
+  token: string,
+): Promise<{
   passed: string[];
   other: number[];
 }> {

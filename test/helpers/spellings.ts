@@ -23,7 +23,15 @@ export function spellings(path: string): string[] {
     out.add(`${path.slice(0, i)}%${hex.toUpperCase()}${path.slice(i + 1)}`);
     out.add(`${path.slice(0, i)}%${hex}${path.slice(i + 1)}`);
   }
-  for (const extra of [`/${path}`, `${path}//`, path.replace(/\//g, '//'), `${path}?a=1`, `${path}/?a=1`, `${path};x`, path.replace('/', '/./')]) {
+  for (const extra of [
+    `/${path}`,
+    `${path}//`,
+    path.replace(/\//g, '//'),
+    `${path}?a=1`,
+    `${path}/?a=1`,
+    `${path};x`,
+    path.replace('/', '/./'),
+  ]) {
     out.add(extra);
   }
   return [...out];
@@ -49,6 +57,20 @@ export function percentEncodings(value: string): string[] {
  * TRACE, which `fetch` refuses): the RFC 9110 ones, PATCH and WebDAV's.
  */
 export const SIXTEEN_METHODS = [
-  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND',
-  'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'PURGE',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'SEARCH',
+  'PURGE',
 ] as const;

@@ -31,7 +31,11 @@ export function ecKeys(): KeyPair {
 }
 
 export function signWith(key: KeyObject, algorithm: jwt.Algorithm, claims: Record<string, unknown> = {}, ttl = 300): string {
-  return jwt.sign({ iat: NOW_S, exp: NOW_S + ttl, n: ++counter, ...claims }, createPrivateKey(key.export({ type: 'pkcs8', format: 'pem' })), { algorithm });
+  return jwt.sign(
+    { iat: NOW_S, exp: NOW_S + ttl, n: ++counter, ...claims },
+    createPrivateKey(key.export({ type: 'pkcs8', format: 'pem' })),
+    { algorithm },
+  );
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

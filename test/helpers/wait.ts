@@ -54,7 +54,11 @@ export interface RepeatBounds {
  * @example
  * const lanes = Array.from({ length: 16 }, () => repeatUntil(() => stop, claimOne, { ms: 30_000, times: 200_000, what: 'a load lane' }));
  */
-export async function repeatUntil(done: () => boolean, step: () => Promise<unknown> | unknown, { ms, times, what }: RepeatBounds): Promise<number> {
+export async function repeatUntil(
+  done: () => boolean,
+  step: () => Promise<unknown> | unknown,
+  { ms, times, what }: RepeatBounds,
+): Promise<number> {
   const deadline = Date.now() + ms;
   let steps = 0;
   while (!done()) {

@@ -27,7 +27,12 @@ const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\/]/g, '\
  * module's default export, as wrangler does. Resolving any of `forbidden` fails the build.
  */
 function workersNodeCompat(forbidden: string[]): Plugin {
-  const builtins = new RegExp(`^(node:)?(${builtinModules.filter((m) => !m.startsWith('_')).map(escape).join('|')})$`);
+  const builtins = new RegExp(
+    `^(node:)?(${builtinModules
+      .filter((m) => !m.startsWith('_'))
+      .map(escape)
+      .join('|')})$`,
+  );
   return {
     name: 'workers-node-compat',
     setup(b) {
@@ -71,14 +76,17 @@ export async function bundleForWorkers(entry: string, outfile: string, forbidden
  * root, else of ~/.cache/jwt-once-ci.
  */
 export function workerdToolsDir(): string {
-  const tools = process.env.JWT_ONCE_CI_TOOLS || (process.getuid?.() === 0 ? '/var/cache/jwt-once-ci' : join(homedir(), '.cache/jwt-once-ci'));
+  const tools =
+    process.env.JWT_ONCE_CI_TOOLS || (process.getuid?.() === 0 ? '/var/cache/jwt-once-ci' : join(homedir(), '.cache/jwt-once-ci'));
   return join(tools, 'workerd');
 }
 
 /** The workerd binary: $WORKERD, else the one .ci/run installed into {@link workerdToolsDir}. */
 export function findWorkerd(): string | undefined {
   const candidates = [process.env.WORKERD, join(workerdToolsDir(), 'node_modules/.bin/workerd')];
-  return candidates.find((bin) => bin !== undefined && bin !== '' && existsSync(bin) && spawnSync(bin, ['--version'], { timeout: 10_000 }).status === 0);
+  return candidates.find(
+    (bin) => bin !== undefined && bin !== '' && existsSync(bin) && spawnSync(bin, ['--version'], { timeout: 10_000 }).status === 0,
+  );
 }
 
 /** Waits for `child` to exit: 5 s after the caller asked it to stop, then SIGKILL. */
@@ -127,7 +135,11 @@ const worker :Workerd.Worker = (
       let control = '';
       (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
         control += d;
-        const listen = control.split('\n').slice(0, -1).map((line) => (line.startsWith('{') ? (JSON.parse(line) as { event?: string; port?: number }) : {})).find((e) => e.event === 'listen');
+        const listen = control
+          .split('\n')
+          .slice(0, -1)
+          .map((line) => (line.startsWith('{') ? (JSON.parse(line) as { event?: string; port?: number }) : {}))
+          .find((e) => e.event === 'listen');
         if (listen?.port !== undefined) {
           clearTimeout(timer);
           resolve(listen.port);

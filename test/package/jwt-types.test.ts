@@ -7,6 +7,10 @@ import type { Algorithm, JwtHeader, JwtPayload } from '../../src/index.js';
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 it('Algorithm, JwtHeader and JwtPayload match @types/jsonwebtoken both ways', () => {
-  const same: [Same<Algorithm, jsonwebtoken.Algorithm>, Same<JwtHeader, jsonwebtoken.JwtHeader>, Same<JwtPayload, jsonwebtoken.JwtPayload>] = [true, true, true];
+  const same: [
+    Same<Algorithm, jsonwebtoken.Algorithm>,
+    Same<JwtHeader, jsonwebtoken.JwtHeader>,
+    Same<JwtPayload, jsonwebtoken.JwtPayload>,
+  ] = [true, true, true];
   expect(same).toEqual([true, true, true]);
 });

@@ -36,7 +36,8 @@ function keysPerAlgorithm(): Record<string, { verify: string; sign: string }> {
   });
   const keys: Record<string, { verify: string; sign: string }> = {};
   for (const alg of SUPPORTED_ALGORITHMS) {
-    if (alg.startsWith('HS')) keys[alg] = { verify: 'edge-secret-0123456789abcdef0123456789abcdef', sign: 'edge-secret-0123456789abcdef0123456789abcdef' };
+    if (alg.startsWith('HS'))
+      keys[alg] = { verify: 'edge-secret-0123456789abcdef0123456789abcdef', sign: 'edge-secret-0123456789abcdef0123456789abcdef' };
     else if (alg.startsWith('ES')) keys[alg] = pem(generateKeyPairSync('ec', { namedCurve: curves[alg]! }));
     else keys[alg] = pem(rsa);
   }
@@ -104,7 +105,9 @@ describe('the package packed from a clean clone', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('holds the built code of every export, and its types import nothing from jsonwebtoken', () => {
-    const files = run('tar', ['-tzf', tarball]).split('\n').map((f) => f.replace(/^package\//, ''));
+    const files = run('tar', ['-tzf', tarball])
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
     const { exports } = JSON.parse(readFileSync(join(tree, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     const leaves = (target: unknown): string[] => (typeof target === 'string' ? [target] : Object.values(target as object).flatMap(leaves));
     const targets = leaves(exports).map((t) => t.slice(2));
@@ -150,13 +153,24 @@ describe('the package packed from a clean clone', () => {
       replayOutcome: string;
     };
     expect(Object.keys(results.subpaths)).toEqual(SUBPATHS);
-    expect(results.subpaths['jwt-once']!.esm).toEqual(expect.arrayContaining(['claimToken', 'createClaimer', 'claimVerified', 'JwtOnceError', 'MemoryStore', 'getDefaultStore', 'openStore']));
+    expect(results.subpaths['jwt-once']!.esm).toEqual(
+      expect.arrayContaining([
+        'claimToken',
+        'createClaimer',
+        'claimVerified',
+        'JwtOnceError',
+        'MemoryStore',
+        'getDefaultStore',
+        'openStore',
+      ]),
+    );
     for (const name of SUBPATHS) {
       const { esm, cjs, different } = results.subpaths[name]!;
       expect(esm).toEqual(cjs); // the same names...
       expect(different).toEqual([]); // ...bound to the same objects
       expect(esm.length).toBeGreaterThan(0);
-      if (['jwt-once/express', 'jwt-once/koa', 'jwt-once/hono'].includes(name)) expect(esm).toEqual(expect.arrayContaining(['jwtOnce', 'JwtOnceError']));
+      if (['jwt-once/express', 'jwt-once/koa', 'jwt-once/hono'].includes(name))
+        expect(esm).toEqual(expect.arrayContaining(['jwtOnce', 'JwtOnceError']));
     }
     expect(results.core).toEqual({
       importThenRequire: 'ERR_JWT_ONCE_REUSED',
@@ -165,7 +179,13 @@ describe('the package packed from a clean clone', () => {
       defaultStore: true,
       urlStore: true,
     });
-    expect(results.adapters).toEqual({ honoImport: 200, expressRequireReplay: 401, koaRequire: 200, honoImportReplay: 401, expressImportReplay: 401 });
+    expect(results.adapters).toEqual({
+      honoImport: 200,
+      expressRequireReplay: 401,
+      koaRequire: 200,
+      honoImportReplay: 401,
+      expressImportReplay: 401,
+    });
     expect(results.replayOutcome).toBe('ERR_JWT_ONCE_REUSED');
   });
 
@@ -175,7 +195,15 @@ describe('the package packed from a clean clone', () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
         files: ['consumer.mts', 'consumer.cts'],
       }),
     );
@@ -216,7 +244,8 @@ describe('the package packed from a clean clone', () => {
 
     it('bundles the main entry and jwt-once/hono without the optional peers installed or resolved', async () => {
       expect(forbidden).toEqual(expect.arrayContaining(['@keyv/redis', '@keyv/sqlite']));
-      for (const name of forbidden.filter((n) => n.startsWith('@keyv/'))) expect(existsSync(join(project, 'node_modules', name))).toBe(false);
+      for (const name of forbidden.filter((n) => n.startsWith('@keyv/')))
+        expect(existsSync(join(project, 'node_modules', name))).toBe(false);
       const inputs = await bundleForWorkers(join(edge, 'entry.mjs'), join(edge, 'worker.mjs'), forbidden);
       for (const file of ['node_modules/jwt-once/dist/cjs/src/index.js', 'node_modules/jwt-once/dist/esm/adapters/hono.js']) {
         expect(inputs.filter((input) => input.endsWith(file))).toHaveLength(1);
@@ -233,7 +262,9 @@ const server = createServer(async (req, res) => {
 });
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 process.stdin.on('end', () => server.close()).resume();`;
-      const child = spawn(process.execPath, ['--input-type=module', '-e', loader, join(edge, 'worker.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', loader, join(edge, 'worker.mjs')], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       try {
         const port = await new Promise<string>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('the bundle did not listen within 20 s')), 20_000);
@@ -256,7 +287,8 @@ process.stdin.on('end', () => server.close()).resume();`;
       );
     }
     inWorkerd(`runs in workerd (${COMPATIBILITY.flags.join(', ')}): 200, then 401 for the same token; PS256/384/512 refused`, async () => {
-      if (WORKERD === undefined) throw new Error(`no workerd binary found, and JWT_ONCE_REQUIRE_WORKERD=1 requires one: ${WORKERD_INSTALL}`);
+      if (WORKERD === undefined)
+        throw new Error(`no workerd binary found, and JWT_ONCE_REQUIRE_WORKERD=1 requires one: ${WORKERD_INSTALL}`);
       const server = await startWorkerd(WORKERD, edge);
       try {
         const statuses = await presentTwice(server.url, keys);

@@ -58,9 +58,13 @@ export function pack(tree: string, destination: string): string {
  * except the optional store packages (`@keyv/*`), with its `@types/*` package when there is one.
  */
 export function frameworkPeers(): string[] {
-  const { peerDependencies = {} } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+  const { peerDependencies = {} } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    peerDependencies?: Record<string, string>;
+  };
   const frameworks = Object.keys(peerDependencies).filter((name) => !name.startsWith('@keyv/'));
-  const types = frameworks.map((name) => `@types/${name.replace(/^@([^/]+)\//, '$1__')}`).filter((name) => existsSync(join(ROOT, 'node_modules', name)));
+  const types = frameworks
+    .map((name) => `@types/${name.replace(/^@([^/]+)\//, '$1__')}`)
+    .filter((name) => existsSync(join(ROOT, 'node_modules', name)));
   return [...frameworks, ...types];
 }
 
@@ -84,7 +88,9 @@ export function installTarball(project: string, tarball: string): 'npm' | 'unpac
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }));
   try {
-    run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project });
+    run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], {
+      cwd: project,
+    });
     return 'npm';
   } catch {
     // offline: fall through

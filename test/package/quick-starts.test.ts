@@ -26,8 +26,19 @@ function quickStarts(): Map<string, string> {
 
 /** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
 function importedPackages(source: string): string[] {
-  const names = [...source.matchAll(/^import [^;]*? from '([^']+)';/gm)].map((m) => m[1]!).filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
-  return [...new Set(names.map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')))];
+  const names = [...source.matchAll(/^import [^;]*? from '([^']+)';/gm)]
+    .map((m) => m[1]!)
+    .filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
+  return [
+    ...new Set(
+      names.map((s) =>
+        s
+          .split('/')
+          .slice(0, s.startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+    ),
+  ];
 }
 
 async function freePort(): Promise<number> {

@@ -28,7 +28,10 @@ type WebGuardResult = { ok: true; claim: Claim } | { ok: false; response: Respon
 /** The API of jwt-once/web (adapters/web.ts), written against its agreed signature. */
 interface WebAdapter {
   createWebGuard(options: object): (request: Request) => Promise<WebGuardResult>;
-  withJwtOnce(handler: (request: Request, claim: Claim) => Response | Promise<Response>, options: object): (request: Request) => Promise<Response>;
+  withJwtOnce(
+    handler: (request: Request, claim: Claim) => Response | Promise<Response>,
+    options: object,
+  ): (request: Request) => Promise<Response>;
 }
 interface Served {
   url: string;
@@ -40,7 +43,10 @@ interface BunGlobal {
 }
 interface DenoGlobal {
   version: { deno: string };
-  serve(options: { hostname: string; port: number; onListen?: () => void }, handler: Handler): { addr: { port: number }; shutdown(): Promise<void> };
+  serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: Handler,
+  ): { addr: { port: number }; shutdown(): Promise<void> };
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,7 +54,8 @@ const REQUIRE_REDIS = process.env.CI === 'true';
 const SECRET = 'runtime-smoke-secret-that-is-long-enough-for-hs256';
 const RACE = 1000;
 const { Bun, Deno } = globalThis as unknown as { Bun?: BunGlobal; Deno?: DenoGlobal };
-const runtime = Bun !== undefined ? `bun ${Bun.version}` : Deno !== undefined ? `deno ${Deno.version.deno}` : `node ${process.versions.node}`;
+const runtime =
+  Bun !== undefined ? `bun ${Bun.version}` : Deno !== undefined ? `deno ${Deno.version.deno}` : `node ${process.versions.node}`;
 
 let passed = 0;
 let failed = 0;
@@ -79,7 +86,10 @@ function expect(condition: boolean, what: string): void {
 }
 
 function expectEqual(actual: unknown, expected: unknown, what: string): void {
-  expect(JSON.stringify(actual) === JSON.stringify(expected), `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  expect(
+    JSON.stringify(actual) === JSON.stringify(expected),
+    `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+  );
 }
 
 let counter = 0;
@@ -172,11 +182,13 @@ async function honoChecks(core: Core, adapter: HonoAdapter): Promise<void> {
     });
     await check('hono over HTTP: one 200 out of 100 concurrent requests', async () => {
       const t = token('carol');
-      const statuses = await Promise.all(Array.from({ length: 100 }, async () => {
-        const res = await bearer(`${server.url}/login`, t);
-        await res.body?.cancel();
-        return res.status;
-      }));
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const res = await bearer(`${server.url}/login`, t);
+          await res.body?.cancel();
+          return res.status;
+        }),
+      );
       expectEqual([statuses.filter((s) => s === 200).length, statuses.filter((s) => s === 401).length], [1, 99], '200s and 401s');
     });
   } finally {
@@ -215,7 +227,11 @@ async function webChecks(core: Core): Promise<void> {
 async function redisChecks(core: Core): Promise<void> {
   const { default: Keyv } = await import('keyv');
   const { default: KeyvRedis, createClient } = await import('@keyv/redis');
-  const client = createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+  const client = createClient({
+    url: 'redis://127.0.0.1:6379',
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1000, reconnectStrategy: false },
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -7,7 +7,15 @@ import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { KeyvLockedStore, KeyvMapStore, MemoryStore, PostgresClaimStore, RedisClaimStore, resolveStore, SqliteClaimStore } from '../../src/index.js';
+import {
+  KeyvLockedStore,
+  KeyvMapStore,
+  MemoryStore,
+  PostgresClaimStore,
+  RedisClaimStore,
+  resolveStore,
+  SqliteClaimStore,
+} from '../../src/index.js';
 import { claimStoreContract } from './contract.js';
 import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';

@@ -22,7 +22,7 @@ describe('MemoryStore', () => {
     store.close();
   });
 
-  it('sweeps on its own, unref\'d timer', () => {
+  it("sweeps on its own, unref'd timer", () => {
     jest.useFakeTimers({ now: NOW });
     try {
       const store = new MemoryStore({ sweepInterval: 1000 });
@@ -102,7 +102,10 @@ describe('a plain new Keyv() as the store', () => {
     const claim = won[0]!.value;
     const raw = await keyv.get<string>(claim.key, { raw: true });
     // The value carries the claim's id after its expiry, so a release removes this claim only.
-    expect(raw).toEqual({ value: expect.stringMatching(new RegExp(`^${claim.expiresAt.getTime()}:.+`)), expires: claim.expiresAt.getTime() });
+    expect(raw).toEqual({
+      value: expect.stringMatching(new RegExp(`^${claim.expiresAt.getTime()}:.+`)),
+      expires: claim.expiresAt.getTime(),
+    });
   });
 
   it('re-claims an entry that has expired', () => {

@@ -33,6 +33,8 @@ it('a missing @keyv/redis: the hint is `npm install @keyv/redis`, kept for opera
     await server.close();
   }
   expect(reported).toHaveLength(1);
-  expect(reported[0]!.detail).toMatch(/redis:\/\/cache\.internal\.example:6380\/2 needs the optional package @keyv\/redis: npm install @keyv\/redis/);
+  expect(reported[0]!.detail).toMatch(
+    /redis:\/\/cache\.internal\.example:6380\/2 needs the optional package @keyv\/redis: npm install @keyv\/redis/,
+  );
   expect(reported[0]!.detail).not.toContain('hunter2');
 });

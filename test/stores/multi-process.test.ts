@@ -21,11 +21,19 @@ interface WorkerResult {
 }
 
 /** Starts `WORKERS` processes, releases them at once, and collects what each won. */
-async function race(kind: 'sqlite' | 'redis' | 'postgres', target: string, namespace: string, during?: () => () => void, keys = KEYS): Promise<WorkerResult[]> {
+async function race(
+  kind: 'sqlite' | 'redis' | 'postgres',
+  target: string,
+  namespace: string,
+  during?: () => () => void,
+  keys = KEYS,
+): Promise<WorkerResult[]> {
   const children: ChildProcess[] = [];
   try {
     const lines = Array.from({ length: WORKERS }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, kind, target, namespace, String(keys)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER, kind, target, namespace, String(keys)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       children.push(child);
       const reader = createInterface({ input: child.stdout! });
       const iterator = reader[Symbol.asyncIterator]();

@@ -35,7 +35,8 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not met within 5 s');
 }
 
-const rows = async (table: string, url = SHARED_PG_URL): Promise<number> => Number((await sql(`SELECT count(*)::int AS n FROM ${table}`, [], url))[0]!.n);
+const rows = async (table: string, url = SHARED_PG_URL): Promise<number> =>
+  Number((await sql(`SELECT count(*)::int AS n FROM ${table}`, [], url))[0]!.n);
 
 describe('PostgreSQL store: an unreachable server', () => {
   afterAll(() => closeStores());
@@ -84,7 +85,9 @@ describeWithPostgres('PostgreSQL store: fails closed, then recovers', () => {
   it('an exhausted pool: 503 within storeTimeout; the late win is released, then the token passes', async () => {
     const table = uniqueTable();
     drops.push(`DROP TABLE IF EXISTS ${table}`);
-    const keyv = new Keyv(new KeyvPostgres({ uri: `${SHARED_PG_URL}?application_name=${table}`, table, max: 1 }), { namespace: 'jwt-once' });
+    const keyv = new Keyv(new KeyvPostgres({ uri: `${SHARED_PG_URL}?application_name=${table}`, table, max: 1 }), {
+      namespace: 'jwt-once',
+    });
     keyv.on('error', () => undefined);
     const store = new PostgresClaimStore(keyv, { purgeInterval: 0 });
     await store.ready();
@@ -126,34 +129,39 @@ describeWithPostgres('PostgreSQL store: fails closed, then recovers', () => {
 });
 
 const hasBinaries = hasPostgresBinaries();
-describeWithPostgres('PostgreSQL store: a server that goes down and comes back', () => {
-  let server: PrivatePostgres;
-  beforeAll(async () => {
-    server = new PrivatePostgres(await freePort());
-    await server.start();
-  }, 90_000);
-  afterAll(async () => {
-    await closeStores();
-    await server?.stop();
-  });
+describeWithPostgres(
+  'PostgreSQL store: a server that goes down and comes back',
+  () => {
+    let server: PrivatePostgres;
+    beforeAll(async () => {
+      server = new PrivatePostgres(await freePort());
+      await server.start();
+    }, 90_000);
+    afterAll(async () => {
+      await closeStores();
+      await server?.stop();
+    });
 
-  it('503 while it is down, within storeTimeout; by itself afterwards, with every claim made before still held', async () => {
-    const url = `${server.url}?table=claims`;
-    const before = hsToken();
-    expect((await present(before, url)).status).toBe('passed');
+    it('503 while it is down, within storeTimeout; by itself afterwards, with every claim made before still held', async () => {
+      const url = `${server.url}?table=claims`;
+      const before = hsToken();
+      expect((await present(before, url)).status).toBe('passed');
 
-    await server.kill(); // immediate shutdown: the pool's connections die with it
-    const down = await Promise.all(Array.from({ length: 20 }, () => present(hsToken(), url, 500)));
-    expect(down.map((o) => o.status)).toEqual(new Array(20).fill(503));
-    expect(Math.max(...down.map((o) => o.ms))).toBeLessThan(2000); // storeTimeout 500 ms, on a loaded machine
+      await server.kill(); // immediate shutdown: the pool's connections die with it
+      const down = await Promise.all(Array.from({ length: 20 }, () => present(hsToken(), url, 500)));
+      expect(down.map((o) => o.status)).toEqual(new Array(20).fill(503));
+      expect(Math.max(...down.map((o) => o.ms))).toBeLessThan(2000); // storeTimeout 500 ms, on a loaded machine
 
-    await server.start(); // crash recovery; the same store, never reopened
-    let back: Outcome | undefined;
-    for (let i = 0; i < 50 && back?.status !== 'passed'; i++) {
-      back = await present(hsToken(), url);
-      if (back.status !== 'passed') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(back?.status).toBe('passed');
-    expect((await present(before, url)).status).toBe(401); // committed before the crash: still claimed
-  }, 90_000);
-}, hasBinaries, hasBinaries ? undefined : 'initdb and postgres are not on the PATH (a private server is started for this test)');
+      await server.start(); // crash recovery; the same store, never reopened
+      let back: Outcome | undefined;
+      for (let i = 0; i < 50 && back?.status !== 'passed'; i++) {
+        back = await present(hsToken(), url);
+        if (back.status !== 'passed') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(back?.status).toBe('passed');
+      expect((await present(before, url)).status).toBe(401); // committed before the crash: still claimed
+    }, 90_000);
+  },
+  hasBinaries,
+  hasBinaries ? undefined : 'initdb and postgres are not on the PATH (a private server is started for this test)',
+);

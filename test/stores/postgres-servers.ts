@@ -105,12 +105,29 @@ export class PrivatePostgres {
     const data = join(this.dir, 'data');
     if (!existsSync(data)) {
       if (this.user !== undefined) chownSync(this.dir, this.user.uid, this.user.gid);
-      const init = spawnSync('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], { ...this.as(), encoding: 'utf8', timeout: 60_000 });
+      const init = spawnSync('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], {
+        ...this.as(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
     }
     const child = spawn(
       'postgres',
-      ['-D', data, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=40'],
+      [
+        '-D',
+        data,
+        '-p',
+        String(this.port),
+        '-k',
+        this.dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=40',
+      ],
       { ...this.as(), stdio: 'ignore' },
     );
     this.child = child;
@@ -118,7 +135,16 @@ export class PrivatePostgres {
     child.once('exit', () => {
       exited = true;
     });
-    await waitFor(async () => exited || (await sql('SELECT 1', [], this.url).then(() => true, () => false)), 20_000, `postgres on port ${this.port}`);
+    await waitFor(
+      async () =>
+        exited ||
+        (await sql('SELECT 1', [], this.url).then(
+          () => true,
+          () => false,
+        )),
+      20_000,
+      `postgres on port ${this.port}`,
+    );
     if (exited) throw new Error(`postgres on port ${this.port} exited at start`);
   }
 

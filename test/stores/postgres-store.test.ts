@@ -23,7 +23,8 @@ function openKeyv(options: Record<string, unknown> = {}): { keyv: Keyv; table: s
   return { keyv, table, query: (adapter as unknown as { query: Query }).query.bind(adapter) };
 }
 
-const count = async (table: string, schema = 'public'): Promise<number> => Number((await sql(`SELECT count(*)::int AS n FROM ${schema}.${table}`))[0]!.n);
+const count = async (table: string, schema = 'public'): Promise<number> =>
+  Number((await sql(`SELECT count(*)::int AS n FROM ${schema}.${table}`))[0]!.n);
 
 describeWithPostgres('PostgresClaimStore', () => {
   const drops: string[] = [];
@@ -168,7 +169,9 @@ describeWithPostgres('PostgresClaimStore', () => {
       await taker.query(`BEGIN; UPDATE ${table} SET value = '${fresh}' WHERE key = 'jwt-once:k'`);
       const purging = store.purge(NOW + 100);
       for (let i = 0; i < 100; i++) {
-        const waiting = await sql("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %'");
+        const waiting = await sql(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM %'",
+        );
         if (Number(waiting[0]!.n) > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -206,7 +209,10 @@ describeWithPostgres('PostgresClaimStore', () => {
     await sql(`CREATE UNLOGGED TABLE ${unloggedTable} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
     const made = openKeyv({ table: unloggedTable });
     const onUnlogged = new PostgresClaimStore(made.keyv, { purgeInterval: 0 });
-    await expect(onUnlogged.claim('k', NOW + 60_000, NOW)).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/UNLOGGED/) });
+    await expect(onUnlogged.claim('k', NOW + 60_000, NOW)).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringMatching(/UNLOGGED/),
+    });
     await made.keyv.disconnect();
     const odd = openKeyv({ table: 'bad-name' });
     expect(() => resolveStore(odd.keyv)).toThrow(ConfigError);
@@ -234,7 +240,10 @@ describeWithPostgres('PostgresClaimStore', () => {
     // Claims go on until the next periodic check sees it; bounded well past one interval.
     let refusal: unknown;
     while (refusal === undefined && Date.now() - altered < 2000) {
-      refusal = await claimNew().then(() => undefined, (err: unknown) => err);
+      refusal = await claimNew().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       if (refusal === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     expect(refusal).toMatchObject({ status: 503, message: expect.stringMatching(/UNLOGGED/) });
@@ -249,7 +258,7 @@ describeWithPostgres('PostgresClaimStore', () => {
     await keyv.disconnect();
   });
 
-  it('checkSafety() checks at a chosen time; the safety timer is unref\'d and stops on close', async () => {
+  it("checkSafety() checks at a chosen time; the safety timer is unref'd and stops on close", async () => {
     const { keyv, table } = openKeyv();
     drops.push(`DROP TABLE IF EXISTS ${table}`);
     const setSpy = jest.spyOn(globalThis, 'setInterval');
@@ -295,7 +304,7 @@ describeWithPostgres('PostgresClaimStore', () => {
     await closeStores();
   });
 
-  it('a URL store never keeps the process alive (unref\'d purge timer, idle pool)', async () => {
+  it("a URL store never keeps the process alive (unref'd purge timer, idle pool)", async () => {
     const table = uniqueTable();
     drops.push(`DROP TABLE IF EXISTS ${table}`);
     const script = `

@@ -26,23 +26,34 @@ describeWithRedis('Redis eviction: private servers with each maxmemory policy', 
     await Promise.all(servers.map((s) => s.stop()));
   });
 
-  it.each(['allkeys-lru', 'volatile-lru', 'volatile-ttl'])('refuses %s with maxmemory set: ready() rejects and claims get 503 naming the policy and the fix', async (policy) => {
-    const server = await serverWith('--maxmemory', '64mb', '--maxmemory-policy', policy);
-    const store = openStore(server.url);
-    const refused = store.ready!();
-    await expect(refused).rejects.toBeInstanceOf(StoreError);
-    await expect(refused).rejects.toThrow(new RegExp(`maxmemory-policy ${policy}.*maxmemory-policy noeviction`));
-    const claim = createClaimer({ ...options, store: server.url });
-    const token = hsToken();
-    await expect(claim(token)).rejects.toMatchObject({ status: 503, message: expect.stringContaining(policy) });
-    expect(redisCli(server.port, 'DBSIZE')).toBe('0'); // nothing was written
-    expect((store as RedisClaimStore).servers).toEqual([
-      expect.objectContaining({ address: `127.0.0.1:${server.port}`, maxmemory: 64 * 1024 * 1024, maxmemoryPolicy: policy, refused: true }),
-    ]);
-  });
+  it.each(['allkeys-lru', 'volatile-lru', 'volatile-ttl'])(
+    'refuses %s with maxmemory set: ready() rejects and claims get 503 naming the policy and the fix',
+    async (policy) => {
+      const server = await serverWith('--maxmemory', '64mb', '--maxmemory-policy', policy);
+      const store = openStore(server.url);
+      const refused = store.ready!();
+      await expect(refused).rejects.toBeInstanceOf(StoreError);
+      await expect(refused).rejects.toThrow(new RegExp(`maxmemory-policy ${policy}.*maxmemory-policy noeviction`));
+      const claim = createClaimer({ ...options, store: server.url });
+      const token = hsToken();
+      await expect(claim(token)).rejects.toMatchObject({ status: 503, message: expect.stringContaining(policy) });
+      expect(redisCli(server.port, 'DBSIZE')).toBe('0'); // nothing was written
+      expect((store as RedisClaimStore).servers).toEqual([
+        expect.objectContaining({
+          address: `127.0.0.1:${server.port}`,
+          maxmemory: 64 * 1024 * 1024,
+          maxmemoryPolicy: policy,
+          refused: true,
+        }),
+      ]);
+    },
+  );
 
   it('accepts noeviction with maxmemory set, and an evicting policy without maxmemory (0)', async () => {
-    for (const config of [['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction'], ['--maxmemory', '0', '--maxmemory-policy', 'allkeys-lru']]) {
+    for (const config of [
+      ['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction'],
+      ['--maxmemory', '0', '--maxmemory-policy', 'allkeys-lru'],
+    ]) {
       const server = await serverWith(...config);
       await expect(openStore(server.url).ready!()).resolves.toBeUndefined();
       const claim = createClaimer({ ...options, store: server.url });
@@ -69,7 +80,11 @@ describeWithRedis('Redis eviction: private servers with each maxmemory policy', 
       await store.ready();
       const claim = createClaimer({ ...options, store });
       await expect(claim(hsToken())).resolves.toBeDefined();
-      const refusedFor = async (policy: RegExp): Promise<boolean> => store.ready().then(() => false, (err: Error) => policy.test(err.message));
+      const refusedFor = async (policy: RegExp): Promise<boolean> =>
+        store.ready().then(
+          () => false,
+          (err: Error) => policy.test(err.message),
+        );
       redisCli(server.port, 'CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru');
       expect(await codeOf(claim(hsToken()))).toBe('passed'); // no check until the next (re)connect or periodic check
       redisCli(server.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
@@ -129,10 +144,12 @@ describeWithRedis('Redis eviction: private servers with each maxmemory policy', 
       const after = await Promise.all(tokens.map((token) => codeOf(claim(token))));
       const again = after.filter((code) => code === 'passed').length;
       expect(again).toBeGreaterThan(0); // Redis did evict claims: while it was refused none of those tokens passed
-      expect(new Set((await Promise.all(tokens.map((token) => codeOf(claim(token))))))).toEqual(new Set(['ERR_JWT_ONCE_REUSED']));
+      expect(new Set(await Promise.all(tokens.map((token) => codeOf(claim(token)))))).toEqual(new Set(['ERR_JWT_ONCE_REUSED']));
       expect(store.safetyCheckInterval).toBe(interval); // from the URL
       // eslint-disable-next-line no-console
-      console.log(`refused ${seenAfter} ms after the switch (interval ${interval} ms); ${again} of 1000 claims evicted, 0 replayed while refused`);
+      console.log(
+        `refused ${seenAfter} ms after the switch (interval ${interval} ms); ${again} of 1000 claims evicted, 0 replayed while refused`,
+      );
     } finally {
       await filler.close().catch(() => filler.destroy());
     }
@@ -237,7 +254,15 @@ describeWithRedis('Redis eviction: every master of a cluster is checked', binari
       // A master that reconnects is checked again.
       redisCli(last.port, 'CONFIG', 'SET', 'maxmemory-policy', 'volatile-ttl');
       redisCli(last.port, 'CLIENT', 'KILL', 'TYPE', 'normal');
-      await eventually(async () => healthy.store.ready().then(() => false, (err: Error) => /volatile-ttl/.test(err.message)), 5000, 'the re-check');
+      await eventually(
+        async () =>
+          healthy.store.ready().then(
+            () => false,
+            (err: Error) => /volatile-ttl/.test(err.message),
+          ),
+        5000,
+        'the re-check',
+      );
     } finally {
       redisCli(last.port, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
       await healthy.close();

@@ -69,13 +69,34 @@ describeWithRedis(
       lab.create(2);
       const redis = spawn(
         'ip',
-        ['netns', 'exec', lab.redisNs, 'redis-server', '--port', '6379', '--bind', lab.redisAddress(1), lab.redisAddress(2), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
+        [
+          'netns',
+          'exec',
+          lab.redisNs,
+          'redis-server',
+          '--port',
+          '6379',
+          '--bind',
+          lab.redisAddress(1),
+          lab.redisAddress(2),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          '--protected-mode',
+          'no',
+        ],
         { stdio: 'ignore' },
       );
       children.push(redis);
       const until = Date.now() + 5000;
       const answers = (): boolean =>
-        spawnSync('ip', ['netns', 'exec', lab.hostNs(1), 'redis-cli', '-h', lab.redisAddress(1), 'PING'], { encoding: 'utf8', timeout: 2000 }).stdout?.includes('PONG') ?? false;
+        spawnSync('ip', ['netns', 'exec', lab.hostNs(1), 'redis-cli', '-h', lab.redisAddress(1), 'PING'], {
+          encoding: 'utf8',
+          timeout: 2000,
+        }).stdout?.includes('PONG') ?? false;
       while (!answers()) {
         if (Date.now() > until || redis.exitCode !== null) throw new Error('redis-server did not start in its namespace');
         await new Promise((r) => setTimeout(r, 50));
@@ -83,7 +104,17 @@ describeWithRedis(
       for (const n of [1, 2]) {
         const child = spawn(
           'ip',
-          ['netns', 'exec', lab.hostNs(n), process.execPath, '--import', 'tsx', HOST, `redis://${lab.redisAddress(n)}:6379`, String(STORE_TIMEOUT)],
+          [
+            'netns',
+            'exec',
+            lab.hostNs(n),
+            process.execPath,
+            '--import',
+            'tsx',
+            HOST,
+            `redis://${lab.redisAddress(n)}:6379`,
+            String(STORE_TIMEOUT),
+          ],
           { stdio: ['pipe', 'pipe', 'inherit'] },
         );
         children.push(child);

@@ -37,7 +37,14 @@ describeWithRedis('Redis outage: a private redis-server killed and restarted', b
 
     await server.start();
     // Bounded in time and checks, yielding between them: a claim that resolves at once cannot spin.
-    await waitUntil(() => claimToken(tokenNow(), options).then(() => true, () => false), { ms: 5000, every: 100, what: 'Redis to be back' });
+    await waitUntil(
+      () =>
+        claimToken(tokenNow(), options).then(
+          () => true,
+          () => false,
+        ),
+      { ms: 5000, every: 100, what: 'Redis to be back' },
+    );
     const token = tokenNow();
     await expect(claimToken(token, options)).resolves.toBeDefined();
     await expect(claimToken(token, options)).rejects.toMatchObject({ code: 'ERR_JWT_ONCE_REUSED' });

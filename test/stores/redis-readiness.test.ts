@@ -88,7 +88,15 @@ describeWithRedis('Redis readiness: a cold store waits for its first connection'
       expect(await codeOf(claim(hsToken()))).toBe('ERR_JWT_ONCE_STORE');
       expect(Date.now() - started).toBeLessThan(100); // not the offline queue, not storeTimeout
       await server.start();
-      await eventually(async () => store.ready().then(() => true, () => false), 5000, 'the reconnect'); // made and checked again
+      await eventually(
+        async () =>
+          store.ready().then(
+            () => true,
+            () => false,
+          ),
+        5000,
+        'the reconnect',
+      ); // made and checked again
       await expect(claim(hsToken())).resolves.toBeDefined();
     } finally {
       await client.close().catch(() => client.destroy());
@@ -121,7 +129,10 @@ describeWithRedis('Redis readiness: a cold 3-master cluster', binaries, 'redis-s
     const client = createCluster({ rootNodes: [{ url: cluster.nodes[1]!.url }], defaults: { disableOfflineQueue: true } });
     client.on('error', () => undefined);
     try {
-      const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'cluster-wait' }), { waitForReplicas: 1, replicaTimeout: 20 });
+      const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace: 'cluster-wait' }), {
+        waitForReplicas: 1,
+        replicaTimeout: 20,
+      });
       const now = Date.now();
       const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
       for (const key of keys) {

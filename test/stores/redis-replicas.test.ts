@@ -46,7 +46,11 @@ describeWithRedis('Redis replicas: waitForReplicas on a private master and repli
     const slept = once(sleeper, 'exit');
     try {
       // The replica is asleep once it stops answering PING.
-      await eventually(() => spawnSync('redis-cli', ['-p', String(replica.port), 'PING'], { timeout: 50 }).status === null, 1000, 'DEBUG SLEEP');
+      await eventually(
+        () => spawnSync('redis-cli', ['-p', String(replica.port), 'PING'], { timeout: 50 }).status === null,
+        1000,
+        'DEBUG SLEEP',
+      );
       const started = Date.now();
       const refused = claim(token);
       await expect(refused).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/0 of 1 replicas within 100 ms.*kept/) });

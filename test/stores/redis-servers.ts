@@ -82,7 +82,10 @@ export class PrivateRedis {
   private child: ChildProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'jwt-once-redis-'));
 
-  constructor(readonly port: number, private readonly extra: string[] = []) {}
+  constructor(
+    readonly port: number,
+    private readonly extra: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -127,7 +130,14 @@ export class PrivateCluster {
   async start(size = 3): Promise<void> {
     for (let i = 0; i < size; i++) {
       const port = await freePort(true);
-      const node = new PrivateRedis(port, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']);
+      const node = new PrivateRedis(port, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '2000',
+      ]);
       this.nodes.push(node);
       await node.start();
     }
@@ -140,7 +150,10 @@ export class PrivateCluster {
     await waitFor(
       () =>
         this.nodes.every((n) => {
-          const info = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 2000 });
+          const info = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(n.port), 'cluster', 'info'], {
+            encoding: 'utf8',
+            timeout: 2000,
+          });
           return info.stdout.includes('cluster_state:ok');
         }),
       15_000,
@@ -162,7 +175,9 @@ export function redisCli(port: number, ...args: string[]): string {
 
 /** Client connections to the server on `port`, not counting the `redis-cli` that asks. */
 export function clientCount(port: number): number {
-  return redisCli(port, 'CLIENT', 'LIST').split('\n').filter((line) => line.includes('id=') && !line.includes('cmd=client|list')).length;
+  return redisCli(port, 'CLIENT', 'LIST')
+    .split('\n')
+    .filter((line) => line.includes('id=') && !line.includes('cmd=client|list')).length;
 }
 
 /** Waits, polling every 50 ms and yielding to the event loop, until `check()` holds; at most `ms`. */

@@ -23,7 +23,7 @@ describeWithRedis('RedisClaimStore clocks', redisAnswers(), `no Redis answers on
     await client.close();
   });
 
-  it('holds a claim for its remaining life by the caller\'s clock, even when Redis\'s clock is far ahead', async () => {
+  it("holds a claim for its remaining life by the caller's clock, even when Redis's clock is far ahead", async () => {
     // The application's clock is 11 months behind Redis's: an absolute PXAT would
     // already be in Redis's past and the claim would vanish at once.
     const appNow = Date.now() - 330 * 86_400_000;
@@ -35,7 +35,7 @@ describeWithRedis('RedisClaimStore clocks', redisAnswers(), `no Redis answers on
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
-  it('writes Keyv\'s value format with the claim\'s absolute expiry', async () => {
+  it("writes Keyv's value format with the claim's absolute expiry", async () => {
     const now = Date.now();
     expect(await store.claim('format', now + 30_000, now)).toBe(true);
     expect(JSON.parse((await client.get(store.redisKey('format')))!)).toEqual({ value: now + 30_000, expires: now + 30_000 });
@@ -63,7 +63,7 @@ describeWithRedis('RedisClaimStore claims and releases by per-claim id', redisAn
     await client.close();
   });
 
-  it('release with another claim\'s id (same key, same expiry) keeps the claim; with its own id removes it', async () => {
+  it("release with another claim's id (same key, same expiry) keeps the claim; with its own id removes it", async () => {
     const now = Date.now();
     const expiresAt = now + 60_000;
     expect(await store.claim('id-a', expiresAt, now, 'first-claim')).toBe(true);
@@ -76,7 +76,7 @@ describeWithRedis('RedisClaimStore claims and releases by per-claim id', redisAn
     expect(await store.claim('id-a', expiresAt, now, 'second-claim')).toBe(true);
   });
 
-  it('a claim made without an id is written in Keyv\'s own format and released without one', async () => {
+  it("a claim made without an id is written in Keyv's own format and released without one", async () => {
     const now = Date.now();
     expect(await store.claim('no-id', now + 60_000, now)).toBe(true);
     expect(await client.get(store.redisKey('no-id'))).toBe(`{"value":${now + 60_000},"expires":${now + 60_000}}`);
@@ -112,7 +112,7 @@ describeWithRedis('RedisClaimStore: one Redis, one replay domain', redisAnswers(
     await client.close();
   });
 
-  it('captures the key prefix at attach and refuses (503) once a later Keyv changes the shared adapter\'s namespace', async () => {
+  it("captures the key prefix at attach and refuses (503) once a later Keyv changes the shared adapter's namespace", async () => {
     const adapter = new KeyvRedis(client);
     const store = new RedisClaimStore(new Keyv(adapter, { namespace }));
     const now = Date.now();
@@ -120,7 +120,10 @@ describeWithRedis('RedisClaimStore: one Redis, one replay domain', redisAnswers(
     expect(store.redisKey('shared')).toBe(`${namespace}::${namespace}:shared`);
     const other = new Keyv(adapter, { namespace: `other-${namespace}` }); // the same adapter, another namespace
     expect(adapter.namespace).toBe(`other-${namespace}`);
-    await expect(store.claim('shared', now + 60_000, now)).rejects.toMatchObject({ code: 'ERR_JWT_ONCE_STORE', message: expect.stringMatching(/namespace changed/) });
+    await expect(store.claim('shared', now + 60_000, now)).rejects.toMatchObject({
+      code: 'ERR_JWT_ONCE_STORE',
+      message: expect.stringMatching(/namespace changed/),
+    });
     await expect(store.release('shared', now + 60_000)).rejects.toMatchObject({ code: 'ERR_JWT_ONCE_STORE' });
     expect(await client.exists(`other-${namespace}::${namespace}:shared`)).toBe(0); // nothing written under the new prefix
     other.namespace = namespace;
@@ -129,29 +132,34 @@ describeWithRedis('RedisClaimStore: one Redis, one replay domain', redisAnswers(
   });
 });
 
-describeWithRedis('RedisClaimStore: a URL store and your own Keyv in one replay domain', hasRedisBinaries(), 'redis-server is not installed', () => {
-  let server: PrivateRedis;
-  usePrivateRedis((started) => {
-    server = started;
-  });
+describeWithRedis(
+  'RedisClaimStore: a URL store and your own Keyv in one replay domain',
+  hasRedisBinaries(),
+  'redis-server is not installed',
+  () => {
+    let server: PrivateRedis;
+    usePrivateRedis((started) => {
+      server = started;
+    });
 
-  it('a Keyv with namespace jwt-once shares the redis:// store\'s claims; a default Keyv is another domain, visible in redisKey', async () => {
-    const url = server.url;
-    const own = createClient({ url, disableOfflineQueue: true });
-    own.on('error', () => undefined);
-    await own.connect();
-    try {
-      const urlStore = openStore(url) as RedisClaimStore;
-      await urlStore.ready();
-      const shared = new RedisClaimStore(new Keyv(new KeyvRedis(own), { namespace: 'jwt-once' }));
-      const separate = new RedisClaimStore(new Keyv(new KeyvRedis(own)));
-      expect(shared.redisKey('')).toBe(urlStore.redisKey(''));
-      expect(separate.redisKey('')).not.toBe(urlStore.redisKey(''));
-      const now = Date.now();
-      expect(await urlStore.claim('k', now + 60_000, now, 'x')).toBe(true);
-      expect(await shared.claim('k', now + 60_000, now, 'y')).toBe(false); // one domain: the replay is refused
-    } finally {
-      await own.close();
-    }
-  });
-});
+    it("a Keyv with namespace jwt-once shares the redis:// store's claims; a default Keyv is another domain, visible in redisKey", async () => {
+      const url = server.url;
+      const own = createClient({ url, disableOfflineQueue: true });
+      own.on('error', () => undefined);
+      await own.connect();
+      try {
+        const urlStore = openStore(url) as RedisClaimStore;
+        await urlStore.ready();
+        const shared = new RedisClaimStore(new Keyv(new KeyvRedis(own), { namespace: 'jwt-once' }));
+        const separate = new RedisClaimStore(new Keyv(new KeyvRedis(own)));
+        expect(shared.redisKey('')).toBe(urlStore.redisKey(''));
+        expect(separate.redisKey('')).not.toBe(urlStore.redisKey(''));
+        const now = Date.now();
+        expect(await urlStore.claim('k', now + 60_000, now, 'x')).toBe(true);
+        expect(await shared.claim('k', now + 60_000, now, 'y')).toBe(false); // one domain: the replay is refused
+      } finally {
+        await own.close();
+      }
+    });
+  },
+);

@@ -108,7 +108,10 @@ describe('shutdown: closeStores() while keep-alive requests still drain', () => 
         expect(await holding).toBe(200);
 
         const replays = await sequentially(tokens, (t) => client.post('/claim', t));
-        const fresh = await sequentially(Array.from({ length: 20 }, () => hsToken()), (t) => client.post('/claim', t));
+        const fresh = await sequentially(
+          Array.from({ length: 20 }, () => hsToken()),
+          (t) => client.post('/claim', t),
+        );
         expect(replays.filter((status) => status === 200)).toHaveLength(0);
         expect(new Set(replays)).toEqual(new Set([503]));
         expect(new Set(fresh)).toEqual(new Set([503]));

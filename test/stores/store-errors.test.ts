@@ -22,7 +22,11 @@ afterAll(async () => {
 const STORES: Array<[string, string, string[]]> = [
   // Nothing listens on port 1: every claim fails.
   ['Redis on a closed port', 'redis://127.0.0.1:1', ['127.0.0.1', ':1', 'redis', 'npm']],
-  ['SQLite under a path that cannot be a directory', `sqlite://${join(missingDir, 'claims.db')}`, [dir, 'not-a-dir', 'claims.db', 'sqlite', 'SQLITE', 'npm']],
+  [
+    'SQLite under a path that cannot be a directory',
+    `sqlite://${join(missingDir, 'claims.db')}`,
+    [dir, 'not-a-dir', 'claims.db', 'sqlite', 'SQLITE', 'npm'],
+  ],
 ];
 
 describe.each(FRAMEWORKS)('store failures on $name', (framework) => {
@@ -69,7 +73,9 @@ describe.each(FRAMEWORKS)('store failures on $name', (framework) => {
 });
 
 it('a StoreError keeps the cause chain in `detail`', () => {
-  const err = new StoreError('The claim store failed', { cause: new Error('connect ECONNREFUSED 10.0.0.7:6379', { cause: new Error('socket closed') }) });
+  const err = new StoreError('The claim store failed', {
+    cause: new Error('connect ECONNREFUSED 10.0.0.7:6379', { cause: new Error('socket closed') }),
+  });
   expect(err.detail).toBe('The claim store failed: connect ECONNREFUSED 10.0.0.7:6379: socket closed');
   expect(new StoreError('x', { detail: 'given' }).detail).toBe('given');
 });

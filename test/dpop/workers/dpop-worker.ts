@@ -21,13 +21,24 @@ async function open(): Promise<{ store: ClaimStore & { ready(): Promise<void> };
   if (kind === 'sqlite') {
     const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${target}`, busyTimeout: 10_000 }), { namespace });
     const store = new SqliteClaimStore(keyv, { busyTimeout: 10_000 });
-    return { store, done: async () => { await store.close(); await keyv.disconnect(); } };
+    return {
+      store,
+      done: async () => {
+        await store.close();
+        await keyv.disconnect();
+      },
+    };
   }
   const client = createClient({ url: target, disableOfflineQueue: true });
   client.on('error', () => undefined);
   await client.connect();
   const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace }), { commandTimeout: 5000 });
-  return { store, done: async () => { await client.close(); } };
+  return {
+    store,
+    done: async () => {
+      await client.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {

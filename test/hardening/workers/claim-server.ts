@@ -21,7 +21,12 @@ async function batch(): Promise<void> {
   const claim = createClaimer({ ...options, algorithms: ['HS256'] });
   const outcomes: string[] = [];
   for (const token of tokens) {
-    outcomes.push(await claim(token).then(() => 'passed', (err: unknown) => (err instanceof JwtOnceError ? err.code : `crash: ${String(err)}`)));
+    outcomes.push(
+      await claim(token).then(
+        () => 'passed',
+        (err: unknown) => (err instanceof JwtOnceError ? err.code : `crash: ${String(err)}`),
+      ),
+    );
   }
   process.stdout.write(`${JSON.stringify(outcomes)}\n`);
   await closeStores();

@@ -11,7 +11,15 @@ import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
 import jwt from 'jsonwebtoken';
-import { claimToken, closeStores, openStore, RedisClaimStore, ReusedTokenError, SqliteClaimStore, type ClaimStore } from '../../../src/index.js';
+import {
+  claimToken,
+  closeStores,
+  openStore,
+  RedisClaimStore,
+  ReusedTokenError,
+  SqliteClaimStore,
+  type ClaimStore,
+} from '../../../src/index.js';
 import { HS_SECRET, NOW, NOW_S } from '../../helpers/tokens.js';
 
 const [kind, target, namespace, countArg] = process.argv.slice(2);
@@ -36,13 +44,24 @@ async function open(): Promise<Opened> {
   if (kind === 'sqlite') {
     const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${target}`, busyTimeout: 10_000 }), { namespace });
     const store = new SqliteClaimStore(keyv, { busyTimeout: 10_000 });
-    return { store, done: async () => { await store.close(); await keyv.disconnect(); } };
+    return {
+      store,
+      done: async () => {
+        await store.close();
+        await keyv.disconnect();
+      },
+    };
   }
   const client = createClient({ url: target, disableOfflineQueue: true });
   client.on('error', () => undefined);
   await client.connect();
   const store = new RedisClaimStore(new Keyv(new KeyvRedis(client), { namespace }), { commandTimeout: 5000 });
-  return { store, done: async () => { await client.close(); } };
+  return {
+    store,
+    done: async () => {
+      await client.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {
