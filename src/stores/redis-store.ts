@@ -81,7 +81,7 @@ export interface RedisClaimStoreOptions {
  *
  * - **Claim:** one `SET key value NX PX <expiresAt - now>`, atomic on the
  *   server, so exactly one of any number of processes and hosts wins. The
- *   lifetime is sent relative to the caller's clock (see the README).
+ *   lifetime is sent relative to the caller's clock (see docs/stores/redis.md).
  * - **Format:** the key is Keyv's (`namespace::namespace:key` as Keyv and
  *   `@keyv/redis` build it), captured once: if the adapter's or the Keyv's
  *   namespace changes later, claims are refused (503) rather than written to

@@ -1,4 +1,4 @@
-// The README's private_key_jwt / RFC 7523 recipe, as written there, exercised.
+// The private_key_jwt / RFC 7523 recipe of docs/guides/client-assertions.md, as written there, exercised.
 import type { KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import { createClaimer, MemoryStore } from '../../src/index.js';
@@ -13,7 +13,7 @@ const bob = rsaKeys();
 const store = new MemoryStore();
 afterAll(() => store.close());
 
-// --- the recipe (README "Client assertions") ---
+// --- the recipe (docs/guides/client-assertions.md) ---
 const clientKeys = new Map<string, KeyObject>([
   ['client-alice', alice.publicKey],
   ['client-bob', bob.publicKey],

@@ -37,7 +37,10 @@ function keysPerAlgorithm(): Record<string, { verify: string; sign: string }> {
   const keys: Record<string, { verify: string; sign: string }> = {};
   for (const alg of SUPPORTED_ALGORITHMS) {
     if (alg.startsWith('HS'))
-      keys[alg] = { verify: 'edge-secret-0123456789abcdef0123456789abcdef', sign: 'edge-secret-0123456789abcdef0123456789abcdef' };
+      keys[alg] = {
+        verify: 'edge-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123',
+        sign: 'edge-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123',
+      };
     else if (alg.startsWith('ES')) keys[alg] = pem(generateKeyPairSync('ec', { namedCurve: curves[alg]! }));
     else keys[alg] = pem(rsa);
   }
