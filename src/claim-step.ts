@@ -10,6 +10,18 @@ import { resolveStore } from './stores/resolve-store.js';
 import { timeBound } from './stores/time-bound.js';
 import { isThenable } from './thenable.js';
 
+/** A verified, bounded token on its way to the store: what the claim and its answer need. */
+interface PendingClaim {
+  header: JwtHeader;
+  payload: JwtPayload;
+  /** The clock reading the claim is made at (ms). */
+  now: number;
+  replay: string;
+  expiresAt: number;
+  scope: string;
+  request: unknown;
+}
+
 /**
  * A clock that never runs backwards: after a step back (NTP, VM resume), a token
  * already seen as expired, whose claim may have been swept, must not verify
@@ -29,7 +41,7 @@ function monotonic(clock: () => number): () => number {
   };
 }
 
-export function checkFunction<T>(name: string, value: T): T {
+function checkFunction<T>(name: string, value: T): T {
   if (value !== undefined && typeof value !== 'function') throw new ConfigError(`\`${name}\` must be a function`);
   return value;
 }
@@ -125,16 +137,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
 
   /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */
-  function settle(
-    won: unknown,
-    header: JwtHeader,
-    payload: JwtPayload,
-    replay: string,
-    expiresAt: number,
-    id: string,
-    scope: string,
-    request: unknown,
-  ): Claim {
+  function settle(won: unknown, pending: PendingClaim, id: string): Claim {
+    const { header, payload, replay, expiresAt, scope, request } = pending;
     if (won === false) {
       callHook(onReplay, () => eventOf(replay, payload, scope, request));
       throw new ReusedTokenError();
@@ -148,15 +152,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * Claims in the store. A store that answers synchronously (memory) costs no
    * extra microtask turn; an async one is bounded by `storeTimeout`.
    */
-  function claimInStore(
-    header: JwtHeader,
-    payload: JwtPayload,
-    now: number,
-    replay: string,
-    expiresAt: number,
-    scope: string,
-    request: unknown,
-  ): Promise<Claim> {
+  function claimInStore(pending: PendingClaim): Promise<Claim> {
+    const { now, replay, expiresAt } = pending;
     const id = nextClaimId();
     let answer: boolean | Promise<boolean>;
     try {
@@ -166,14 +163,14 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
     }
     if (typeof answer === 'boolean') {
       try {
-        return Promise.resolve(settle(answer, header, payload, replay, expiresAt, id, scope, request));
+        return Promise.resolve(settle(answer, pending, id));
       } catch (err) {
         return Promise.reject(err);
       }
     }
     return withinTime(answer, storeTimeout, () => {
       Promise.resolve(store.release(replay, expiresAt, id)).catch(() => undefined);
-    }).then((won) => settle(won, header, payload, replay, expiresAt, id, scope, request), storeFailed);
+    }).then((won) => settle(won, pending, id), storeFailed);
   }
 
   /** Runs `validate`; a refusal (thrown or `false`) is a 401 that consumes nothing. */
@@ -245,10 +242,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       return Promise.reject(err);
     }
     const { expiresAt, scope, replay } = bounds;
-    const request = context?.request;
-    return validate === undefined
-      ? claimInStore(header, payload, now, replay, expiresAt, scope, request)
-      : runValidate(payload, scope, request).then(() => claimInStore(header, payload, now, replay, expiresAt, scope, request));
+    const pending: PendingClaim = { header, payload, now, replay, expiresAt, scope, request: context?.request };
+    return validate === undefined ? claimInStore(pending) : runValidate(payload, scope, pending.request).then(() => claimInStore(pending));
   }
 
   function peekPayload(

@@ -14,7 +14,7 @@ function sha256(data: string): string {
 }
 
 /** Longest `jti` or `iss` accepted into a replay key. */
-export const MAX_ID_LENGTH = 256;
+const MAX_ID_LENGTH = 256;
 
 /**
  * The key a token is claimed under, derived from signed content only:

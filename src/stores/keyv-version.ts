@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 
 /** The Keyv versions jwt-once claims through, named in every refusal. */
-export const SUPPORTED_KEYV = 'keyv 5.6+ with @keyv/redis 5, @keyv/sqlite 4 or @keyv/postgres 2 (or new Keyv() on a Map)';
+const SUPPORTED_KEYV = 'keyv 5.6+ with @keyv/redis 5, @keyv/sqlite 4 or @keyv/postgres 2 (or new Keyv() on a Map)';
 
 interface KeyvLike {
   get?: unknown;

@@ -16,7 +16,7 @@ import { ConfigError } from '../errors.js';
  * @example
  * `SELECT key FROM keyv WHERE ${expiryOf('value')} <= $1`
  */
-export function expiryOf(column: string): string {
+function expiryOf(column: string): string {
   return `(substring(${column} from '[{,]"expires":(\\d{1,15})\\}$')::bigint)`;
 }
 

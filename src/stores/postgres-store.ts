@@ -246,7 +246,7 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   /** The row key a claim of `key` lives under: Keyv's namespace prefix, hashed if it would not fit the key column. */
-  rowKey(key: string): string {
+  private rowKey(key: string): string {
     const keyv = this.keyv;
     if (keyv === undefined) throw new StoreError('The PostgreSQL claim store is not open yet');
     return fitKey(keyv._getKeyPrefix(key), keyv._getKeyPrefix(''), this.keySize);

@@ -22,7 +22,7 @@ interface PostgresUrl {
  * @example
  * parsePostgresUrl('postgres://app@db/app?table=claims&sslmode=require').table // 'claims'
  */
-export function parsePostgresUrl(url: string): PostgresUrl {
+function parsePostgresUrl(url: string): PostgresUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -29,7 +29,7 @@ export interface RedisServerReport {
  * @example
  * parseInfo('# Memory\r\nmaxmemory:0\r\n').get('maxmemory'); // '0'
  */
-export function parseInfo(reply: unknown): Map<string, string> {
+function parseInfo(reply: unknown): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of String(reply).split(/\r?\n/)) {
     const colon = line.indexOf(':');
@@ -49,7 +49,7 @@ export function parseInfo(reply: unknown): Map<string, string> {
  * evictionRefusal(64 << 20, 'allkeys-lru'); // a StoreError naming allkeys-lru and noeviction
  * evictionRefusal(0, 'allkeys-lru'); // undefined: no limit, nothing is evicted
  */
-export function evictionRefusal(maxmemory: number, policy: string): StoreError | undefined {
+function evictionRefusal(maxmemory: number, policy: string): StoreError | undefined {
   if (maxmemory === 0 || policy === 'noeviction') return undefined;
   return new StoreError(
     `jwt-once refuses claims on a Redis that evicts keys (maxmemory-policy ${policy} with maxmemory set): ` +

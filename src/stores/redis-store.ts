@@ -12,7 +12,7 @@ import { timeBound } from './time-bound.js';
 
 export type { RedisCommandClient } from './redis-link.js';
 export type { RedisServerReport } from './redis-checks.js';
-export { isKeyvRedisAdapter, keyvValue } from './redis-keys.js';
+export { isKeyvRedisAdapter } from './redis-keys.js';
 
 // Compare-and-delete in one step: only the claim holding this exact value (expiry and id) goes.
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
