@@ -30,23 +30,6 @@ export function isKeyvRedisAdapter(adapter: unknown): boolean {
 }
 
 /**
- * Keyv's stored shape, as its default serializer writes it, plus the claim's
- * id: `{"value":expiresAt,"expires":expiresAt,"id":"..."}`. Keyv reads
- * `value` and `expires` and ignores `id`, so `keyv.get(key)` still gives
- * `expiresAt`. A claim made without an id is written exactly as Keyv would
- * (`{"value":expiresAt,"expires":expiresAt}`).
- *
- * @example
- * keyvValue(1767225600000, 'abc'); // '{"value":1767225600000,"expires":1767225600000,"id":"abc"}'
- */
-export function keyvValue(expiresAt: number, id = ''): string {
-  // Same text as JSON.stringify({ value, expires, id }) for the integer ms it is given.
-  return id === ''
-    ? `{"value":${expiresAt},"expires":${expiresAt}}`
-    : `{"value":${expiresAt},"expires":${expiresAt},"id":${JSON.stringify(id)}}`;
-}
-
-/**
  * Where claims live in Redis, captured once when the store attaches: the
  * Keyv's `namespace:` and the adapter's `namespace::` in front of every key,
  * as `keyv.get(key)` builds them.

@@ -1,10 +1,11 @@
 import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../errors.js';
 import type { ClaimStore } from './claim-store.js';
+import { claimJson, legacyClaimJson } from './claim-value.js';
 import { bindKeyv, refuseCompression } from './keyv-binding.js';
 import { checkNumber } from '../option-checks.js';
 import type { RedisServerReport } from './redis-checks.js';
-import { isKeyvRedisAdapter, KeyLayout, keyvValue, type KeyvRedisAdapter } from './redis-keys.js';
+import { isKeyvRedisAdapter, KeyLayout, type KeyvRedisAdapter } from './redis-keys.js';
 import { RedisLink, type RedisCommandClient } from './redis-link.js';
 import { ReplicaWait } from './redis-replicas.js';
 import { checkSafetyInterval } from './safety-timer.js';
@@ -15,7 +16,10 @@ export type { RedisServerReport } from './redis-checks.js';
 export { isKeyvRedisAdapter } from './redis-keys.js';
 
 // Compare-and-delete in one step: only the claim holding this exact value (expiry and id) goes.
-const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+/** Compare-and-delete on the claim's text (ARGV[1]) or the text an older version wrote for it (ARGV[2]). */
+const RELEASE_SCRIPT =
+  "local v = redis.call('GET', KEYS[1]) " +
+  "if v and (v == ARGV[1] or v == ARGV[2]) then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 function checkExpiresAt(expiresAt: number): void {
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
@@ -85,8 +89,9 @@ export interface RedisClaimStoreOptions {
  * - **Format:** the key is Keyv's (`namespace::namespace:key` as Keyv and
  *   `@keyv/redis` build it), captured once: if the adapter's or the Keyv's
  *   namespace changes later, claims are refused (503) rather than written to
- *   another replay domain. The value is {@link keyvValue}, so `keyv.get(key)` reads a claim.
- * - **Release:** compare-and-delete of this claim's value (expiry and id) in one Lua `EVAL`.
+ *   another replay domain. The value is {@link claimJson}, so `keyv.get(key)` reads a claim.
+ * - **Release:** compare-and-delete of this claim's value (expiry and id) in one Lua `EVAL`; the
+ *   text an older version wrote for the same claim ({@link legacyClaimJson}) is removed too.
  * - **Readiness:** claims made while the first connection (or one the store
  *   started) is in flight wait for it, bounded by `commandTimeout`; a client
  *   that was ready and is reconnecting fails fast (503).
@@ -239,7 +244,7 @@ export class RedisClaimStore implements ClaimStore {
         // A claim already over holds nothing (as in every store): it wins unless a live claim exists.
         return (await client.exists(redisKey)) === 0;
       }
-      reply = await client.set(redisKey, keyvValue(expiresAt, id), {
+      reply = await client.set(redisKey, claimJson(expiresAt, id), {
         condition: 'NX',
         expiration: { type: 'PX', value: ttl },
       });
@@ -256,7 +261,10 @@ export class RedisClaimStore implements ClaimStore {
     checkExpiresAt(expiresAt);
     try {
       await this.usable();
-      await this.commands!.eval(RELEASE_SCRIPT, { keys: [this.redisKey(key)], arguments: [keyvValue(expiresAt, id)] });
+      await this.commands!.eval(RELEASE_SCRIPT, {
+        keys: [this.redisKey(key)],
+        arguments: [claimJson(expiresAt, id), legacyClaimJson(expiresAt, id)],
+      });
     } catch (cause) {
       throw asStoreError('Redis could not release the claim', cause);
     }

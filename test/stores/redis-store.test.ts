@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
+import { parseClaim } from '../../src/stores/claim-value.js';
 import { openStore, RedisClaimStore } from '../../src/index.js';
 import { describeWithRedis, hasRedisBinaries, PrivateRedis, redisAnswers, SHARED_REDIS_URL, usePrivateRedis } from './redis-servers.js';
 
@@ -67,8 +68,8 @@ describeWithRedis('RedisClaimStore claims and releases by per-claim id', redisAn
     const now = Date.now();
     const expiresAt = now + 60_000;
     expect(await store.claim('id-a', expiresAt, now, 'first-claim')).toBe(true);
-    expect(JSON.parse((await client.get(store.redisKey('id-a')))!)).toEqual({ value: expiresAt, expires: expiresAt, id: 'first-claim' });
-    expect(await keyv.get('id-a')).toBe(expiresAt); // Keyv still reads it
+    expect(await client.get(store.redisKey('id-a'))).toBe(`{"value":"${expiresAt}:first-claim","expires":${expiresAt}}`);
+    expect(parseClaim(await keyv.get('id-a'))).toEqual({ expiresAt, id: 'first-claim' }); // Keyv still reads it
     await store.release('id-a', expiresAt, 'a-late-release-of-an-older-claim');
     await store.release('id-a', expiresAt); // no id: not this claim either
     expect(await store.claim('id-a', expiresAt, now, 'replay')).toBe(false);
@@ -90,9 +91,31 @@ describeWithRedis('RedisClaimStore claims and releases by per-claim id', redisAn
     const now = Date.now();
     const id = 'a"b\\c';
     expect(await store.claim('odd-id', now + 60_000, now, id)).toBe(true);
-    expect(JSON.parse((await client.get(store.redisKey('odd-id')))!).id).toBe(id);
+    expect(parseClaim(await client.get(store.redisKey('odd-id')))).toEqual({ expiresAt: now + 60_000, id });
     await store.release('odd-id', now + 60_000, id);
     expect(await client.exists(store.redisKey('odd-id'))).toBe(0);
+  });
+
+  it('an old-format claim ({"value":E,"expires":E,"id":…}) refuses its token while unexpired, is released by its id, then claimable', async () => {
+    const now = Date.now();
+    const expiresAt = now + 60_000;
+    const old = `{"value":${expiresAt},"expires":${expiresAt},"id":"old-claim"}`;
+    await client.set(store.redisKey('old'), old, { expiration: { type: 'PXAT', value: expiresAt } });
+    expect(parseClaim(await client.get(store.redisKey('old')))).toEqual({ expiresAt, id: 'old-claim' });
+    expect(await store.claim('old', expiresAt, now, 'new-claim')).toBe(false);
+    await store.release('old', expiresAt, 'another-id'); // not this claim: kept
+    expect(await store.claim('old', expiresAt, now, 'new-claim')).toBe(false);
+    await store.release('old', expiresAt, 'old-claim');
+    expect(await store.claim('old', expiresAt, now, 'new-claim')).toBe(true);
+  });
+
+  it('an old-format claim past its expiry is claimable', async () => {
+    const now = Date.now();
+    // Written with an expiry already over (PXAT in the past): gone as Redis's TTL would make it, without waiting.
+    await client.set(store.redisKey('old-expired'), `{"value":${now - 1},"expires":${now - 1},"id":"old"}`, {
+      expiration: { type: 'PXAT', value: now - 1 },
+    });
+    expect(await store.claim('old-expired', now + 60_000, now, 'new-claim')).toBe(true);
   });
 });
 
