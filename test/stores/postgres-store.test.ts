@@ -68,6 +68,29 @@ describeWithPostgres('PostgresClaimStore', () => {
     await keyv.disconnect();
   });
 
+  it('old-format rows refuse their token while unexpired and are claimable after expiry', async () => {
+    const { keyv, table } = openKeyv();
+    drops.push(`DROP TABLE IF EXISTS ${table}`);
+    const store = new PostgresClaimStore(keyv, { purgeInterval: 0 });
+    await store.checkSafety();
+    const E = NOW + 60_000;
+    // Written before this version: without an id, and with one (the only formats this store ever wrote).
+    await sql(`INSERT INTO ${table} (key, value) VALUES ($1, $2), ($3, $4)`, [
+      'jwt-once:plain',
+      `{"value":${E},"expires":${E}}`,
+      'jwt-once:flat',
+      `{"value":"${E}:old","expires":${E}}`,
+    ]);
+    for (const k of ['plain', 'flat']) {
+      expect(await store.claim(k, E + 60_000, E - 1, 'new')).toBe(false);
+      expect(await store.claim(k, E + 60_000, E, 'new')).toBe(true);
+    }
+    await store.release('flat', E + 60_000, 'new');
+    expect(await count(table)).toBe(1);
+    await store.close();
+    await keyv.disconnect();
+  });
+
   it('a dropped table is a 503 once, then created again', async () => {
     const { keyv, table } = openKeyv();
     drops.push(`DROP TABLE IF EXISTS ${table}`);

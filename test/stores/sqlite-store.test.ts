@@ -57,6 +57,24 @@ describe('SqliteClaimStore', () => {
     await store.close();
   });
 
+  it('old-format values in the file refuse their token while unexpired and are claimable after expiry', async () => {
+    const store = new SqliteClaimStore(keyv, { purgeInterval: 0 });
+    await store.ready();
+    const query = (keyv.store as unknown as { query(sql: string, ...p: unknown[]): Promise<unknown> }).query;
+    const E = NOW + 60_000;
+    // 0.1.0 (no id), the current format, and the text the Redis store wrote before one format.
+    const old = { plain: `{"value":${E},"expires":${E}}`, flat: `{"value":"${E}:old","expires":${E}}` };
+    const redisText = `{"value":${E},"expires":${E},"id":"old"}`;
+    for (const [k, v] of [...Object.entries(old), ['redis', redisText]]) {
+      await query('INSERT INTO keyv (key, value) VALUES (?, ?)', `keyv:${k}`, v);
+    }
+    for (const k of ['plain', 'flat', 'redis']) {
+      expect(await store.claim(k, E + 60_000, E - 1, 'new')).toBe(false);
+      expect(await store.claim(k, E + 60_000, E, 'new')).toBe(true);
+    }
+    await store.close();
+  });
+
   it('purges expired rows in batches and keeps live ones and foreign rows', async () => {
     const store = new SqliteClaimStore(keyv, { purgeBatchSize: 7, purgeInterval: 0 });
     for (let i = 0; i < 30; i++) expect(await store.claim(`old${i}`, NOW + 1000, NOW)).toBe(true);
