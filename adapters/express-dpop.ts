@@ -4,7 +4,7 @@ import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
 import type { JwtOnceError } from '../src/errors.js';
 import { refuse } from '../src/refusal.js';
-import { expressMiddleware, sendRefusal } from './express-refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal/express.js';
 
 /** The request after `dpopOnce` let it through. */
 export type DpopOnceRequest = Request & {

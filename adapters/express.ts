@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
 import { refuse } from '../src/refusal.js';
-import { expressMiddleware, sendRefusal } from './express-refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal/express.js';
 import { ANY_METHOD, foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The request after `jwtOnce` let it through. */

@@ -4,7 +4,7 @@ import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
 import type { JwtOnceError } from '../src/errors.js';
 import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './fastify-refusal.js';
+import { sendRefusal } from './refusal/fastify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

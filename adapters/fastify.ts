@@ -11,7 +11,7 @@ import {
 import { refuse } from '../src/refusal.js';
 import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
 import { isThenable } from '../src/thenable.js';
-import { sendRefusal } from './fastify-refusal.js';
+import { sendRefusal } from './refusal/fastify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@ import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.j
 import type { DpopProof } from '../src/dpop/options.js';
 import type { JwtOnceError } from '../src/errors.js';
 import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './hono-refusal.js';
+import { sendRefusal } from './refusal/hono.js';
 
 /** The variable `dpopOnce` sets: `c.get('dpop')`. */
 export type DpopOnceVariables = {

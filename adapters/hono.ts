@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
 import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './hono-refusal.js';
+import { sendRefusal } from './refusal/hono.js';
 import { ANY_METHOD, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */

@@ -4,7 +4,7 @@ import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
 import type { JwtOnceError } from '../src/errors.js';
 import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './koa-refusal.js';
+import { sendRefusal } from './refusal/koa.js';
 
 /** What `dpopOnce` puts on `ctx.state`. */
 export interface DpopOnceState {

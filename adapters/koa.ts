@@ -3,7 +3,7 @@ import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { JwtPayload } from '../src/jwt-types.js';
 import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
 import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './koa-refusal.js';
+import { sendRefusal } from './refusal/koa.js';
 import { noRouteMatched, routeLabel, sharedMethods } from '../src/route-scope.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */

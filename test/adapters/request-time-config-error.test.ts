@@ -49,7 +49,7 @@ describe.each(GUARDED)('$name: a request-time ConfigError', ({ kind, serve }: Gu
 
   it.each(cases)("$label reaches the framework's error handler (5xx, its body), never a pass", async ({ path }) => {
     const url = `${server.url}${path}`;
-    const headers =
+    const headers: Record<string, string> =
       kind === 'jwt' ? { authorization: `Bearer ${hsToken({}, 300, SECRET)}` } : { dpop: signProof(proofKey, proofClaims({ htu: url })) };
     const before = server.reached.count;
     const res = await fetch(url, { method: 'POST', headers, signal: AbortSignal.timeout(3000) });

@@ -1,7 +1,7 @@
 // How both Hono middlewares (jwtOnce, dpopOnce) write a refusal.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorResponse } from '../src/http-response.js';
+import type { ErrorResponse } from '../../src/http-response.js';
 
 /**
  * Answers a refusal's default answer through `c`.

@@ -1,6 +1,6 @@
 // What both Express middlewares (jwtOnce, dpopOnce) share: how a refusal is written, and the Express 4 guard.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ErrorResponse } from '../src/http-response.js';
+import type { ErrorResponse } from '../../src/http-response.js';
 
 /**
  * Writes a refusal's default answer on `res`.

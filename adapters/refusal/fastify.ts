@@ -1,6 +1,6 @@
 // How both Fastify hooks (jwtOnce, dpopOnce) write a refusal: sent, not thrown (@fastify/jwt's way).
 import type { FastifyReply } from 'fastify';
-import type { ErrorResponse } from '../src/http-response.js';
+import type { ErrorResponse } from '../../src/http-response.js';
 
 /**
  * Sends a refusal's default answer with `reply.code().headers().send()`, and

@@ -1,6 +1,6 @@
 // How both Koa middlewares (jwtOnce, dpopOnce) write a refusal.
 import type { Context } from 'koa';
-import type { ErrorResponse } from '../src/http-response.js';
+import type { ErrorResponse } from '../../src/http-response.js';
 
 /**
  * Writes a refusal's default answer on `ctx`.
