@@ -2,8 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
-import { JwtOnceError } from '../src/errors.js';
-import { errorResponse } from '../src/http-response.js';
+import type { JwtOnceError } from '../src/errors.js';
+import { refuse } from '../src/refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal/express.js';
 
 /** The request after `dpopOnce` let it through. */
 export type DpopOnceRequest = Request & {
@@ -20,6 +21,9 @@ export interface ExpressDpopOptions extends DpopGuardOptions<Request> {
   onError?: (err: JwtOnceError, req: Request, res: Response, next: NextFunction) => void;
 }
 
+/** The adapter's own options, beside the {@link DpopGuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
 /**
  * Express middleware that checks the request's DPoP proof (RFC 9449 s4.3)
  * and lets each proof through once. The URL compared with `htu` is
@@ -30,9 +34,9 @@ export interface ExpressDpopOptions extends DpopGuardOptions<Request> {
  * On success `req.dpop` holds the proof; a refused proof gets a 401 with
  * `WWW-Authenticate: DPoP error="invalid_dpop_proof"`, a store failure a 503.
  *
- * Anything that is not a refusal (a throwing or rejecting `onError`,
- * `accessTokenPayload` or `nonce` callback) goes to `next(err)`, on Express 4
- * as on 5: never an unhandled rejection, never a pass.
+ * Anything that is not a refusal (a request-time `ConfigError`, a throwing or
+ * rejecting `onError`, `accessTokenPayload` or `nonce` callback) goes to
+ * `next(err)`, on Express 4 as on 5: never an unhandled rejection, never a pass.
  *
  * @example
  * import { dpopOnce } from 'jwt-once/express';
@@ -41,7 +45,7 @@ export interface ExpressDpopOptions extends DpopGuardOptions<Request> {
  * });
  */
 export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
-  const guard = createDpopGuard<Request>(options);
+  const guard = createDpopGuard<Request>(options, ADAPTER_OPTIONS);
   const { onError, origin } = options;
 
   async function guarded(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -54,22 +58,14 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
         authorization: req.headers.authorization,
       });
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) return next(err);
-      if (onError !== undefined) return onError(err, req, res, next);
-      const answer = errorResponse(err);
-      res.status(answer.status).set(answer.headers).send(answer.body);
-      return;
+      // A fault (not a refusal) is rethrown by refuse() and reaches next(err) through expressMiddleware.
+      return refuse(err, onError && ((refusal) => onError(refusal, req, res, next)), sendRefusal(res));
     }
     (req as DpopOnceRequest).dpop = proof;
     next();
   }
 
-  // Express 4 ignores the promise a handler returns: whatever throws after the
-  // first await (onError, accessTokenPayload, a nonce callback) would be an
-  // unhandled rejection, which ends the process. Catch it here, on 4 as on 5.
-  return function dpopOnceMiddleware(req: Request, res: Response, next: NextFunction): void {
-    guarded(req, res, next).catch(next);
-  };
+  return expressMiddleware('dpopOnceMiddleware', guarded);
 }
 
 export type { DpopGuardOptions, DpopProof };

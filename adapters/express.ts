@@ -1,7 +1,9 @@
 import { METHODS } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
+import { refuse } from '../src/refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal/express.js';
 import { ANY_METHOD, foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The request after `jwtOnce` let it through. */
@@ -48,7 +50,7 @@ type MatchedRoute = { path?: unknown; methods?: Record<string, unknown> };
  *   gives one scope per value: `/acme`, `/ACME` and `/%61cme` are one.
  *
  * Needs `req.route`: use the middleware as a route handler, not in `app.use()`.
- * Where no route matched it throws a {@link ConfigError}, which jwtOnce passes
+ * Where no route matched it throws a `ConfigError`, which jwtOnce passes
  * to `next(err)` (a 500), never a pass.
  *
  * @example
@@ -103,11 +105,8 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
     try {
       claim = await guard.claim(req, (name) => header(req, name));
     } catch (err) {
-      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) return next(err);
-      if (onError !== undefined) return onError(err, req, res, next);
-      const answer = errorResponse(err);
-      res.status(answer.status).set(answer.headers).send(answer.body);
-      return;
+      // A fault (not a refusal) is rethrown by refuse() and reaches next(err) through expressMiddleware.
+      return refuse(err, onError && ((refusal) => onError(refusal, req, res, next)), sendRefusal(res));
     }
     (req as JwtOnceRequest).auth = claim.payload;
     (req as JwtOnceRequest).jwtOnce = claim;
@@ -118,11 +117,7 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
     next();
   }
 
-  // Express 4 ignores the promise a handler returns: whatever throws after the
-  // first await (onError, a getter) would be an unhandled rejection. Catch it here.
-  return function jwtOnceMiddleware(req: Request, res: Response, next: NextFunction): void {
-    guarded(req, res, next).catch(next);
-  };
+  return expressMiddleware('jwtOnceMiddleware', guarded);
 }
 
 export type { Claim, GuardOptions } from '../src/index.js';

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
-import { JwtOnceError } from '../src/errors.js';
-import { errorResponse } from '../src/http-response.js';
+import type { JwtOnceError } from '../src/errors.js';
+import { refuse } from '../src/refusal.js';
+import { sendRefusal } from './refusal/fastify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +22,9 @@ export interface FastifyDpopOptions extends DpopGuardOptions<FastifyRequest> {
   onError?: (err: JwtOnceError, request: FastifyRequest, reply: FastifyReply) => unknown;
 }
 
+/** The adapter's own options, beside the {@link DpopGuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
 /**
  * A Fastify `onRequest` hook that checks the request's DPoP proof (RFC 9449
  * s4.3) and lets each proof through once, for a route's `onRequest` option
@@ -30,7 +34,10 @@ export interface FastifyDpopOptions extends DpopGuardOptions<FastifyRequest> {
  * `origin`, a host that is not a plain `host[:port]` is refused (401). On success
  * `request.dpop` holds the proof; decorate it once with
  * `app.decorateRequest('dpop', null)` so every request keeps one shape.
- * Refusals are sent with `reply.code().headers().send()`, not thrown.
+ * Refusals are sent with `reply.code().headers().send()`, not thrown;
+ * anything else (a request-time `ConfigError`, a throwing `onError`,
+ * `accessTokenPayload` or `nonce` callback) rejects the hook, so Fastify's
+ * error handler answers it (5xx), never a pass.
  *
  * @example
  * import { dpopOnce } from 'jwt-once/fastify';
@@ -40,7 +47,7 @@ export interface FastifyDpopOptions extends DpopGuardOptions<FastifyRequest> {
  * }));
  */
 export function dpopOnce(options: FastifyDpopOptions = {}): onRequestHookHandler {
-  const guard = createDpopGuard<FastifyRequest>(options);
+  const guard = createDpopGuard<FastifyRequest>(options, ADAPTER_OPTIONS);
   const { onError, origin } = options;
 
   return async function dpopOnceHook(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -53,14 +60,15 @@ export function dpopOnce(options: FastifyDpopOptions = {}): onRequestHookHandler
         authorization: request.headers.authorization,
       });
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) throw err;
-      if (onError !== undefined) {
-        await onError(err, request, reply);
-        return reply;
-      }
-      const answer = errorResponse(err);
+      // A fault (not a refusal) is rethrown by refuse(): the hook rejects, Fastify's error handler answers.
       // Returning the reply tells Fastify the hook answered: the route handler does not run.
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      const answered =
+        onError &&
+        (async (refusal: JwtOnceError): Promise<FastifyReply> => {
+          await onError(refusal, request, reply);
+          return reply;
+        });
+      return refuse<FastifyReply | Promise<FastifyReply>>(err, answered, sendRefusal(reply));
     }
     request.dpop = proof;
     return undefined;

@@ -2,15 +2,16 @@ import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyReque
 import {
   ConfigError,
   createRequestGuard,
-  errorResponse,
-  JwtOnceError,
   type Claim,
   type GuardOptions,
   type JwtPayload,
+  type JwtOnceError,
   type RequestGuard,
 } from '../src/index.js';
+import { refuse } from '../src/refusal.js';
 import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
 import { isThenable } from '../src/thenable.js';
+import { sendRefusal } from './refusal/fastify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,7 +111,10 @@ export function routeScope(request: FastifyRequest): string {
  * to run after body parsing and validation). On success `request.user` holds
  * the verified payload (the @fastify/jwt convention) and `request.jwtOnce`
  * the claim; a missing, invalid, expired or reused token gets a 401, a store
- * failure a 503, sent with `reply.code().headers().send()`.
+ * failure a 503, sent with `reply.code().headers().send()`. Anything that is
+ * not a refusal (a `ConfigError` such as {@link routeScope} outside a route, a
+ * throwing `getToken`, `scope` or `verifiedPayload`, a throwing `onError`)
+ * goes to `done(err)`: Fastify's error handler answers it, never a pass.
  *
  * `releaseOnError` needs {@link jwtOncePlugin} registered before the route
  * (it adds the route's `onError`/`onResponse` hooks that release the claim
@@ -133,18 +137,12 @@ export function jwtOnce(options?: FastifyJwtOnceOptions): JwtOnceHook {
   const guard = createRequestGuard<FastifyRequest>(options, undefined, ['onError']);
   const onError = options?.onError;
 
-  const refuse = (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    // Not a refusal (a throwing getToken, scope or verifiedPayload): Fastify's error handling, never a pass.
-    if (!(err instanceof JwtOnceError)) return done(err as Error);
-    // Never `done()` after a refusal: the request does not reach the handler. Whatever
-    // throws or rejects here goes to `done(err)`, never to an unhandled rejection.
+  const refused = (err: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    // Never `done()` after a refusal: the request does not reach the handler. A fault (not a refusal:
+    // a ConfigError, a throwing getToken, scope or verifiedPayload), and whatever onError throws or
+    // rejects with, goes to `done(err)`: Fastify's error handler, never a pass nor an unhandled rejection.
     try {
-      if (onError === undefined) {
-        const answer = errorResponse(err);
-        reply.code(answer.status).headers(answer.headers).send(answer.body);
-        return;
-      }
-      const result = onError(err, request, reply);
+      const result = refuse<unknown>(err, onError && ((refusal) => onError(refusal, request, reply)), sendRefusal(reply));
       // The reply itself is a thenable (it settles when the response is sent): not onError's outcome.
       if (result !== reply && isThenable(result)) Promise.resolve(result).catch((thrown: unknown) => done(thrown as Error));
     } catch (thrown) {
@@ -167,7 +165,7 @@ export function jwtOnce(options?: FastifyJwtOnceOptions): JwtOnceHook {
           if (guard.releaseOnError) pending.set(request, { claim, guard });
           done();
         },
-        (err: unknown) => refuse(err, request, reply, done),
+        (err: unknown) => refused(err, request, reply, done),
       );
   }
   if (guard.releaseOnError) releasingHooks.set(jwtOnceHook, guard);

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
-import { JwtOnceError } from '../src/errors.js';
-import { errorResponse } from '../src/http-response.js';
+import type { JwtOnceError } from '../src/errors.js';
+import { refuse } from '../src/refusal.js';
+import { sendRefusal } from './refusal/hono.js';
 
 /** The variable `dpopOnce` sets: `c.get('dpop')`. */
 export type DpopOnceVariables = {
@@ -20,19 +20,24 @@ export interface HonoDpopOptions extends DpopGuardOptions<Context> {
   onError?: (err: JwtOnceError, c: Context) => Response | Promise<Response>;
 }
 
+/** The adapter's own options, beside the {@link DpopGuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
 /**
  * Hono middleware that checks the request's DPoP proof (RFC 9449 s4.3) and
  * lets each proof through once. The URL compared with `htu` is `c.req.url`,
  * or the `origin` option followed by its path. Several `DPoP` header lines
  * reach Hono joined with a comma, and are refused as such. On success
- * `c.get('dpop')` holds the proof.
+ * `c.get('dpop')` holds the proof. Anything that is not a refusal (a
+ * request-time `ConfigError`, a throwing `onError`, `accessTokenPayload` or
+ * `nonce` callback) is rethrown to Hono's error handling (`app.onError`).
  *
  * @example
  * import { dpopOnce } from 'jwt-once/hono';
  * app.post('/token', dpopOnce({ origin: 'https://as.example.com' }), (c) => c.json({ jkt: c.get('dpop').thumbprint }));
  */
 export function dpopOnce(options: HonoDpopOptions = {}): MiddlewareHandler<{ Variables: DpopOnceVariables }> {
-  const guard = createDpopGuard<Context>(options);
+  const guard = createDpopGuard<Context>(options, ADAPTER_OPTIONS);
   const { onError } = options;
 
   return async function dpopOnceMiddleware(c, next) {
@@ -45,10 +50,8 @@ export function dpopOnce(options: HonoDpopOptions = {}): MiddlewareHandler<{ Var
         authorization: c.req.header('authorization'),
       });
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) throw err;
-      if (onError !== undefined) return onError(err, c);
-      const answer = errorResponse(err);
-      return c.body(answer.body, answer.status as ContentfulStatusCode, answer.headers);
+      // A fault (not a refusal) is rethrown by refuse(), to Hono's app.onError.
+      return refuse<Response | Promise<Response>>(err, onError && ((refusal) => onError(refusal, c)), sendRefusal(c));
     }
     c.set('dpop', proof);
     return next();

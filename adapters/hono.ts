@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
+import { refuse } from '../src/refusal.js';
+import { sendRefusal } from './refusal/hono.js';
 import { ANY_METHOD, noRouteMatched, routeLabel } from '../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */
@@ -42,7 +43,7 @@ const ADAPTER_OPTIONS = ['onError'] as const;
  *
  * Needs jwtOnce on the route itself (`app.post(path, jwtOnce(...), handler)`).
  * Registered with `app.use()` (any method, a path ending in `*`) it sees no
- * route and throws a {@link ConfigError}, which jwtOnce rethrows (a 500
+ * route and throws a `ConfigError`, which jwtOnce rethrows (a 500
  * through Hono's error handling), never a pass.
  *
  * @example
@@ -93,10 +94,8 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
     try {
       claim = await guard.claim(c, (name) => c.req.header(name));
     } catch (err) {
-      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) throw err;
-      if (onError !== undefined) return onError(err, c);
-      const answer = errorResponse(err);
-      return c.body(answer.body, answer.status as ContentfulStatusCode, answer.headers);
+      // A fault (not a refusal) is rethrown by refuse(), to Hono's app.onError.
+      return refuse<Response | Promise<Response>>(err, onError && ((refusal) => onError(refusal, c)), sendRefusal(c));
     }
     c.set('jwtPayload', claim.payload);
     c.set('jwtOnce', claim);

@@ -2,8 +2,9 @@ import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
 import type { DpopProof } from '../src/dpop/options.js';
 import { requestUrl } from '../src/dpop/request-url.js';
-import { JwtOnceError } from '../src/errors.js';
-import { errorResponse } from '../src/http-response.js';
+import type { JwtOnceError } from '../src/errors.js';
+import { refuse } from '../src/refusal.js';
+import { sendRefusal } from './refusal/koa.js';
 
 /** What `dpopOnce` puts on `ctx.state`. */
 export interface DpopOnceState {
@@ -20,6 +21,9 @@ export interface KoaDpopOptions extends DpopGuardOptions<Context> {
   onError?: (err: JwtOnceError, ctx: Context, next: Next) => unknown;
 }
 
+/** The adapter's own options, beside the {@link DpopGuardOptions}. */
+const ADAPTER_OPTIONS = ['onError'] as const;
+
 /**
  * Koa middleware that checks the request's DPoP proof (RFC 9449 s4.3) and
  * lets each proof through once. The URL compared with `htu` is
@@ -27,7 +31,10 @@ export interface KoaDpopOptions extends DpopGuardOptions<Context> {
  * `origin` option followed by `ctx.originalUrl`; without `origin`, a host that
  * is not a plain `host[:port]` is refused (401). On success
  * `ctx.state.dpop` holds the proof. Only the check is inside the error
- * handling: errors thrown downstream keep their own status.
+ * handling: errors thrown downstream keep their own status. Anything that is
+ * not a refusal (a request-time `ConfigError`, a throwing `onError`,
+ * `accessTokenPayload` or `nonce` callback) is rethrown to Koa's error
+ * handling (500), never a pass.
  *
  * @example
  * import { dpopOnce } from 'jwt-once/koa';
@@ -36,7 +43,7 @@ export interface KoaDpopOptions extends DpopGuardOptions<Context> {
  * });
  */
 export function dpopOnce(options: KoaDpopOptions = {}): Middleware<DpopOnceState> {
-  const guard = createDpopGuard<Context>(options);
+  const guard = createDpopGuard<Context>(options, ADAPTER_OPTIONS);
   const { onError, origin } = options;
 
   return async function dpopOnceMiddleware(ctx: ParameterizedContext<DpopOnceState>, next: Next): Promise<unknown> {
@@ -49,13 +56,8 @@ export function dpopOnce(options: KoaDpopOptions = {}): Middleware<DpopOnceState
         authorization: ctx.get('authorization') || undefined,
       });
     } catch (err) {
-      if (!(err instanceof JwtOnceError)) throw err;
-      if (onError !== undefined) return onError(err, ctx, next);
-      const answer = errorResponse(err);
-      ctx.status = answer.status;
-      ctx.set(answer.headers);
-      ctx.body = answer.body;
-      return undefined;
+      // A fault (not a refusal) is rethrown by refuse(), to Koa's error handling.
+      return refuse<unknown>(err, onError && ((refusal) => onError(refusal, ctx, next)), sendRefusal(ctx));
     }
     ctx.state.dpop = proof;
     return next();

@@ -1,7 +1,9 @@
 import { METHODS } from 'node:http';
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
 import type { JwtPayload } from '../src/jwt-types.js';
-import { ConfigError, createRequestGuard, errorResponse, JwtOnceError, type Claim, type GuardOptions } from '../src/index.js';
+import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
+import { refuse } from '../src/refusal.js';
+import { sendRefusal } from './refusal/koa.js';
 import { noRouteMatched, routeLabel, sharedMethods } from '../src/route-scope.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */
@@ -53,7 +55,7 @@ type RoutedContext = Context & { _matchedRoute?: unknown; matched?: RouterLayer[
  *
  * Needs a matched route: use the middleware as a route guard
  * (`router.post(path, jwtOnce(...), handler)`). In `app.use()` or
- * `router.use()` it throws a {@link ConfigError}, which jwtOnce rethrows (a
+ * `router.use()` it throws a `ConfigError`, which jwtOnce rethrows (a
  * 500 through Koa's error handling), never a pass.
  *
  * @example
@@ -113,13 +115,8 @@ export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
     try {
       claim = await guard.claim(ctx, (name) => ctx.get(name) || undefined);
     } catch (err) {
-      if (!(err instanceof JwtOnceError) || err instanceof ConfigError) throw err;
-      if (onError !== undefined) return onError(err, ctx, next);
-      const answer = errorResponse(err);
-      ctx.status = answer.status;
-      ctx.set(answer.headers);
-      ctx.body = answer.body;
-      return undefined;
+      // A fault (not a refusal) is rethrown by refuse(), to Koa's error handling.
+      return refuse<unknown>(err, onError && ((refusal) => onError(refusal, ctx, next)), sendRefusal(ctx));
     }
     ctx.state.user = claim.payload;
     ctx.state.jwtOnce = claim;

@@ -1,14 +1,7 @@
 // Only Web-standard types (Request, Response, Headers) in the signatures:
 // the same code serves Node, Bun, Deno, Workers and Next.js route handlers.
-import {
-  ConfigError,
-  createRequestGuard,
-  errorResponse,
-  JwtOnceError,
-  type Claim,
-  type GuardOptions,
-  type RequestGuard,
-} from '../src/index.js';
+import { ConfigError, createRequestGuard, type Claim, type GuardOptions, type JwtOnceError, type RequestGuard } from '../src/index.js';
+import { refuse } from '../src/refusal.js';
 
 /** Options of {@link createWebGuard} and {@link withJwtOnce}. Functions of the request receive the `Request`. */
 export type WebJwtOnceOptions = GuardOptions<Request> & {
@@ -29,8 +22,11 @@ export type WebClaimOutcome = { ok: true; claim: Claim } | { ok: false; response
  * it. It resolves with `{ ok: true, claim }` the first time and with
  * `{ ok: false, response }` for a missing, invalid, expired or reused token
  * (401) or a store failure (503): the same status, headers and body the
- * Express, Koa, Hono and Fastify adapters send. Anything else (a bug in
- * `getToken`, say) rejects.
+ * Express, Koa, Hono and Fastify adapters send. Anything that is not a
+ * refusal rejects, to be answered by your runtime's or framework's error
+ * handling: a `ConfigError` at request time (a `scope` that returns no
+ * string, say), a throwing `getToken`, `scope`, `verifiedPayload` or
+ * `onError`.
  *
  * `releaseOnError` is for {@link withJwtOnce}; with this function, call
  * `claim.release()` yourself when the work fails.
@@ -59,19 +55,22 @@ function webGuard(options: WebJwtOnceOptions): {
   const guard = createRequestGuard<Request>(options, undefined, ['onError']);
   const onError = options?.onError;
 
-  const refuse = async (err: unknown, request: Request): Promise<WebClaimOutcome> => {
-    if (!(err instanceof JwtOnceError)) throw err;
-    if (onError !== undefined) return { ok: false, response: await onError(err, request) };
-    const answer = errorResponse(err);
-    return { ok: false, response: new Response(answer.body, { status: answer.status, headers: answer.headers }) };
-  };
+  // A fault (not a refusal) is rethrown by refuse(): the promise rejects, for the caller or the runtime.
+  const refused = async (err: unknown, request: Request): Promise<WebClaimOutcome> => ({
+    ok: false,
+    response: await refuse<Response | Promise<Response>>(
+      err,
+      onError && ((refusal) => onError(refusal, request)),
+      (answer) => new Response(answer.body, { status: answer.status, headers: answer.headers }),
+    ),
+  });
 
   function claimRequest(request: Request): Promise<WebClaimOutcome> {
     return guard
       .claim(request, (name) => request.headers.get(name) ?? undefined)
       .then(
         (claim): WebClaimOutcome => ({ ok: true, claim }),
-        (err: unknown) => refuse(err, request),
+        (err: unknown) => refused(err, request),
       );
   }
   return { guard, claimRequest };
@@ -85,7 +84,9 @@ function webGuard(options: WebJwtOnceOptions): {
  *
  * With `releaseOnError`, the claim is released before the answer is returned
  * when the handler throws (the error is rethrown) or returns a status of 500
- * or more, so the client may present the token again.
+ * or more, so the client may present the token again. Faults (anything that
+ * is not a refusal, a request-time `ConfigError` included) reject the
+ * returned promise, like an exception of the handler itself.
  *
  * @example
  * import { withJwtOnce } from 'jwt-once/web';

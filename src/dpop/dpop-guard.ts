@@ -1,6 +1,7 @@
 import { ConfigError, DpopProofError } from '../errors.js';
+import { checkOptionNames } from '../option-checks.js';
 import { createDpopChecker } from './check-proof.js';
-import type { DpopOptions, DpopProof, DpopRequest } from './options.js';
+import { DPOP_OPTION_NAMES, type DpopOptions, type DpopProof, type DpopRequest } from './options.js';
 import { isThenable } from '../thenable.js';
 
 /** Options of the DPoP middleware of every adapter: {@link DpopOptions} plus where the access token's payload is. */
@@ -52,14 +53,18 @@ export function dpopAccessToken(authorization: string | undefined): string | und
  * Checks the options once and returns the per-request step every DPoP
  * middleware shares: the `ath` check whenever the request carries
  * `Authorization: DPoP <token>`, the `cnf.jkt` binding when
- * `accessTokenPayload` is set, and the claim.
+ * `accessTokenPayload` is set, and the claim. Option names are checked like
+ * the JWT options: the DPoP ones, `accessTokenPayload` and the adapter's own
+ * (`adapterOptionNames`, e.g. `onError`); an unknown one is a
+ * {@link ConfigError} that suggests the closest name.
  *
  * @example
  * const guard = createDpopGuard<Request>({ store });
  * const proof = await guard.check(req, { method: req.method, url, proof: req.headersDistinct.dpop, authorization: req.headers.authorization });
  */
-export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}): DpopGuard<Req> {
+export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}, adapterOptionNames: readonly string[] = []): DpopGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('DPoP options must be an object');
+  checkOptionNames('dpopOnce', options, [...DPOP_OPTION_NAMES, 'accessTokenPayload', ...adapterOptionNames]);
   const { accessTokenPayload, onError, ...rest } = options as DpopGuardOptions<Req> & { onError?: unknown };
   if (onError !== undefined && typeof onError !== 'function') throw new ConfigError('`onError` must be a function');
   if (accessTokenPayload !== undefined && typeof accessTokenPayload !== 'function') {

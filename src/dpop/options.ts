@@ -1,6 +1,7 @@
 import type { JwtPayload } from '../jwt-types.js';
 import { ConfigError } from '../errors.js';
-import { checkNumber } from '../option-checks.js';
+import { checkNumber, checkOptionNames } from '../option-checks.js';
+import type { Unlisted } from '../option-names.js';
 import type { Claim, ClaimOptions } from '../options.js';
 import type { PublicJwk } from './jwk.js';
 
@@ -55,6 +56,34 @@ export interface DpopOptions extends Pick<ClaimOptions, 'store' | 'allowNonAtomi
   /** Longest accepted `jti`, in characters. @default 256 */
   maxJtiLength?: number;
 }
+
+/**
+ * Every name {@link DpopOptions} accepts. Anything else is refused at creation
+ * with a suggestion (a mistyped `iatWindo` would otherwise leave the default
+ * window in force). The type check below fails the build when an option is
+ * added to `DpopOptions` but not here.
+ *
+ * @example
+ * checkOptionNames('DPoP', options, DPOP_OPTION_NAMES);
+ */
+export const DPOP_OPTION_NAMES = [
+  'store',
+  'allowNonAtomicStore',
+  'storeTimeout',
+  'onClaim',
+  'onReplay',
+  'now',
+  'algorithms',
+  'iatWindow',
+  'clockTolerance',
+  'origin',
+  'nonce',
+  'maxProofLength',
+  'maxJtiLength',
+] as const satisfies ReadonlyArray<keyof DpopOptions>;
+// Compile-time completeness: `true` only when no option name is missing from the list.
+const dpopNamesComplete: [Unlisted<DpopOptions, typeof DPOP_OPTION_NAMES>] extends [never] ? true : false = true;
+void dpopNamesComplete;
 
 /** What the checker knows about one request. */
 export interface DpopRequest {
@@ -139,6 +168,7 @@ function checkNonceOptions(nonce: unknown): DpopNonceOptions | undefined {
  */
 export function resolveDpopOptions(options: DpopOptions, checkOrigin: (origin: unknown) => string | undefined): ResolvedDpopOptions {
   if (options === null || typeof options !== 'object') throw new ConfigError('DPoP options must be an object');
+  checkOptionNames('DPoP', options, DPOP_OPTION_NAMES);
   const seconds = { min: 0, unit: 'seconds' };
   const iatWindow = checkNumber('`iatWindow`', options.iatWindow, 60, { min: 1, unit: 'seconds' });
   const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
