@@ -2,7 +2,7 @@ import type { JwtPayload } from '../jwt-types.js';
 import { ConfigError } from '../errors.js';
 import { checkNumber } from '../option-checks.js';
 import type { Claim, ClaimOptions } from '../options.js';
-import type { PublicJwk } from './jwk.js';
+import type { PublicJwk } from './public-jwk.js';
 
 /** Algorithms a DPoP proof may be signed with: asymmetric ones jsonwebtoken verifies. No EdDSA: jsonwebtoken has none. */
 export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';

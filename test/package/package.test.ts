@@ -222,7 +222,7 @@ describe('the package packed from a clean clone', () => {
     expect(ours).toEqual([]);
   });
 
-  it('type-checks in a strict Web / Workers consumer without @types/node (types: [], lib ES2022 + DOM): jwt-once and jwt-once/web', () => {
+  it('type-checks in a strict Web / Workers consumer without @types/node (types: [], lib ES2022 + DOM): jwt-once, jwt-once/web, jwt-once/hono', () => {
     writeFileSync(join(project, 'web-consumer.mts'), WEB_CONSUMER);
     writeFileSync(join(project, 'web-consumer.cts'), WEB_CONSUMER);
     writeFileSync(join(project, 'tsconfig.web.json'), webTsconfig(['web-consumer.mts', 'web-consumer.cts']));
@@ -232,7 +232,7 @@ describe('the package packed from a clean clone', () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    // Every error, jwt-once's own .d.ts included (before: node:crypto, Buffer, NodeJS in keys, hmac-secret, env-options, request-guard).
+    // Every error, jwt-once's own .d.ts included (before: node:crypto, Buffer, NodeJS in keys, hmac-secret, env-options, request-guard, dpop/jwk).
     expect(stdout.split('\n').filter((line) => /error TS/.test(line))).toEqual([]);
     expect(status).toBe(0);
     expect(stdout).toContain('node_modules/jwt-once/dist/');

@@ -1,9 +1,10 @@
 // A Web / Workers project's use of jwt-once, for the packaging tests: strict TypeScript with
 // the ES2022 and DOM libraries and `"types": []`, so no `@types/node` is loaded.
 
-/** The consumer: `jwt-once` and `jwt-once/web` with bytes, a resolver, environment bindings and Workers-style arguments. */
+/** The consumer: `jwt-once`, `jwt-once/web` and `jwt-once/hono` with bytes, a resolver, environment bindings and Workers-style arguments. */
 export const WEB_CONSUMER = `import { claimToken, optionsFromEnv, type ClaimOptions, type KeyInput, type SecretResolver } from 'jwt-once';
 import { createWebGuard, withJwtOnce, JwtOnceError, type WebJwtOnceOptions } from 'jwt-once/web';
+import { jwtOnce, type HonoJwtOnceOptions } from 'jwt-once/hono';
 interface Env { REGION: string }
 const secret: KeyInput = new TextEncoder().encode('web-consumer-secret-0123456789abcdef0123456789abcdef0123456789abcdef');
 const resolver: SecretResolver = (header) => (header.kid === 'old' ? 'web-consumer-old-secret-0123456789abcdef0123456789abcdef01' : secret);
@@ -16,6 +17,8 @@ export async function first(request: Request): Promise<Response> {
 export default {
   fetch: withJwtOnce((_request: Request, claim, env: Env) => Response.json({ sub: claim.payload.sub, region: env.REGION }), options),
 };
+const honoOptions: HonoJwtOnceOptions = { secret, algorithms: ['HS256'] };
+export const honoMiddleware = jwtOnce(honoOptions);
 export function fromBindings(env: Record<string, string | undefined>): Partial<ClaimOptions> {
   return optionsFromEnv(env);
 }
