@@ -3,6 +3,12 @@ import { ConfigError } from './errors.js';
 import type { ClaimOptions } from './options.js';
 
 /**
+ * Environment variables as jwt-once reads them: `process.env` fits, as does any
+ * plain object (e.g. a Worker's `env` bindings). Written without Node's types.
+ */
+export type EnvVars = Readonly<Record<string, string | undefined>>;
+
+/**
  * The configuration `jwtOnce()` reads when its options have no `secret` key
  * at all (a `secret` key whose value is empty is a `ConfigError` instead):
  *
@@ -22,9 +28,7 @@ import type { ClaimOptions } from './options.js';
  * // JWT_ONCE_SECRET=... node server.js
  * app.use(jwtOnce());
  */
-export function optionsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'store'> {
+export function optionsFromEnv(env: EnvVars = process.env): Pick<ClaimOptions, 'secret' | 'algorithms' | 'issuer' | 'audience' | 'store'> {
   const secret = env.JWT_ONCE_SECRET;
   if (secret === undefined || secret === '') {
     throw new ConfigError('no secret: pass { secret, algorithms } or set JWT_ONCE_SECRET (and JWT_ONCE_ALGORITHMS, default HS256)');

@@ -15,7 +15,8 @@ export {
 } from './errors.js';
 export { replayKey } from './replay-key.js';
 export { CLAIM_MARGIN_MS, claimExpiry } from './lifetime.js';
-export { SUPPORTED_ALGORITHMS, type KeyInput, type SecretResolver } from './keys.js';
+export { SUPPORTED_ALGORITHMS } from './supported-algorithms.js';
+export type { KeyInput, KeyLike, SecretResolver } from './key-input.js';
 export type { ClaimStore } from './stores/claim-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory-store.js';
 export { KeyvMapStore } from './stores/keyv-map-store.js';

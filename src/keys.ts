@@ -1,33 +1,9 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
+import type { Algorithm } from './jwt-types.js';
+import type { KeyInput } from './key-input.js';
+import { SUPPORTED_ALGORITHMS } from './supported-algorithms.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
 import { hmacSecretProblem, minHmacSecretBytes, type HmacSecretRules } from './hmac-secret.js';
-
-/** A verification key: a shared secret, a PEM public (or private) key, or a `KeyObject`. */
-export type KeyInput = string | Buffer | KeyObject;
-
-/**
- * Looks up the verification key for one token, e.g. by `header.kid` in a JWKS.
- * Called with the decoded, not yet verified, header and payload: use them only
- * to choose a key, never to trust claims.
- */
-export type SecretResolver = (header: JwtHeader, payload: JwtPayload) => KeyInput | Promise<KeyInput>;
-
-/** Algorithms `jsonwebtoken` verifies. `none` is deliberately absent (RFC 8725 s3.1). */
-export const SUPPORTED_ALGORITHMS: readonly Algorithm[] = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-];
 
 /** Checks the algorithm list once, at creation. */
 export function checkAlgorithms(algorithms: unknown): Algorithm[] {
@@ -83,7 +59,7 @@ export function keyRules(algorithms: readonly Algorithm[], allowShortHmacSecret:
 /**
  * Turns a key into a `KeyObject` once, so verification does not re-parse it
  * on every call (jsonwebtoken does when given a string). An HMAC secret
- * (string, Buffer or secret `KeyObject`) that is key-shaped (a PEM anywhere
+ * (string, bytes or secret `KeyObject`) that is key-shaped (a PEM anywhere
  * in it, a DER public key, a JWK) or shorter than the rules allow is refused.
  *
  * @param input the key as configured or as returned by a resolver.
@@ -106,21 +82,23 @@ export function prepareKey(
     }
     return input.type === 'private' ? createPublicKey(input) : input;
   }
-  if (typeof input !== 'string' && !Buffer.isBuffer(input)) {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw onBadKey('`secret` must be a string, a Buffer, a KeyObject or a function returning one');
   }
   if (input.length === 0) throw onBadKey('`secret` is empty');
+  // A plain Uint8Array is read as a Buffer over the same bytes (no copy), so it behaves as a Buffer does.
+  const data = typeof input === 'string' || Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (rules.symmetric) {
-    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     const problem = hmacSecretProblem(bytes, rules);
     if (problem !== undefined) throw onBadKey(problem);
     return createSecretKey(bytes);
   }
-  if (!isPem(input)) {
+  if (!isPem(data)) {
     throw onBadKey('public-key algorithms (RS*/PS*/ES*) need a PEM key or a KeyObject, not a shared secret');
   }
   try {
-    return createPublicKey(input);
+    return createPublicKey(data);
   } catch {
     throw onBadKey('the PEM key could not be parsed');
   }
@@ -133,7 +111,7 @@ export function prepareKey(
  * is wrong with the key is in its `cause`, for logs.
  */
 export class ResolvedKeyCache {
-  private readonly cache = new Map<string | Buffer, KeyObject>();
+  private readonly cache = new Map<string | Uint8Array, KeyObject>();
   /** KeyObjects already checked: a resolver returning the same objects pays the checks once. */
   private readonly checked = new WeakMap<KeyObject, KeyObject>();
   constructor(
@@ -142,7 +120,8 @@ export class ResolvedKeyCache {
   ) {}
 
   get(input: KeyInput): KeyObject {
-    if (input instanceof KeyObject) {
+    if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+      if (!(input instanceof KeyObject)) return prepareKey(input, this.rules, invalidKey); // refused there
       let key = this.checked.get(input);
       if (key === undefined) {
         key = prepareKey(input, this.rules, invalidKey);

@@ -1,6 +1,6 @@
 import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 import type { StoreError } from './errors.js';
-import type { KeyInput, SecretResolver } from './keys.js';
+import type { KeyInput, SecretResolver } from './key-input.js';
 import type { StoreOption } from './stores/resolve-store.js';
 
 /** What the `onClaim` and `onReplay` hooks receive. Never the token. */
@@ -30,8 +30,8 @@ export interface ClaimContext {
  */
 export interface ClaimOptions {
   /**
-   * The verification key: a shared secret (string or Buffer) for HS*, a PEM
-   * public key for RS, PS and ES algorithms, a `KeyObject`, or a function of the decoded
+   * The verification key: a shared secret (string, or bytes: a `Uint8Array` such as a Buffer) for HS*, a PEM
+   * public key (string or bytes) for RS, PS and ES algorithms, a Node `KeyObject`, or a function of the decoded
    * header and payload returning one (e.g. a `kid` lookup in a JWKS).
    * Required. Strings are turned into a `KeyObject` once, at creation.
    */

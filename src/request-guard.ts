@@ -2,7 +2,7 @@ import { bearerToken, cookieValue } from './bearer-token.js';
 import type { JwtPayload } from './jwt-types.js';
 import { createClaimer } from './claim-token.js';
 import { createVerifiedClaimer } from './claim-verified.js';
-import { optionsFromEnv } from './env-options.js';
+import { optionsFromEnv, type EnvVars } from './env-options.js';
 import { ConfigError } from './errors.js';
 import { checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES, type Unlisted } from './option-names.js';
@@ -141,7 +141,7 @@ export interface RequestGuard<Req> {
 export function createRequestGuard<Req>(
   options: GuardOptions<Req> = {},
   // Workers without nodejs_compat have no `process`: no environment then, not a ReferenceError.
-  env: NodeJS.ProcessEnv = globalThis.process?.env ?? {},
+  env: EnvVars = globalThis.process?.env ?? {},
   adapterOptionNames: readonly string[] = [],
 ): RequestGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
@@ -216,11 +216,7 @@ type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope
  * options have no `secret` key: then the environment fills in what the code
  * left out. A `secret` key is never completed from the environment.
  */
-function verifyingClaim<Req>(
-  rest: ClaimSettings<Req>,
-  scope: GuardOptions<Req>['scope'],
-  env: NodeJS.ProcessEnv | undefined,
-): ClaimCall<Req> {
+function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: EnvVars | undefined): ClaimCall<Req> {
   const secret: unknown = rest.secret;
   if (env === undefined && (secret === undefined || secret === null || secret === '')) {
     throw new ConfigError(

@@ -4,7 +4,8 @@ import type { Jwt, VerifyOptions } from 'jsonwebtoken';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
 import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
-import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache, type SecretResolver } from './keys.js';
+import type { SecretResolver } from './key-input.js';
+import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache } from './keys.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
 import { describeVerifyError } from './verify-error.js';
 

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { DpopProofError } from '../errors.js';
+import type { PublicJwk } from './public-jwk.js';
 
-/** A public JSON Web Key as a DPoP proof carries it in its `jwk` header (RFC 7517). */
-export type PublicJwk = Record<string, unknown> & { kty: string };
+export type { PublicJwk } from './public-jwk.js';
 
 /**
  * Members that only a private (or symmetric) key has (RFC 7518 s6.2.2, s6.3.2,

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { checkNumber, checkOptionNames } from '../option-checks.js';
 import type { Unlisted } from '../option-names.js';
 import type { Claim, ClaimOptions } from '../options.js';
-import type { PublicJwk } from './jwk.js';
+import type { PublicJwk } from './public-jwk.js';
 
 /** Algorithms a DPoP proof may be signed with: asymmetric ones jsonwebtoken verifies. No EdDSA: jsonwebtoken has none. */
 export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';

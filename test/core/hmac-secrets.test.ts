@@ -48,7 +48,7 @@ const KEY_SHAPED: Array<[string, KeyInput]> = [
   ['a secret KeyObject holding " " + PEM', createSecretKey(Buffer.from(` ${PEM}`))],
 ];
 
-const bytesOf = (key: KeyInput): Buffer => (key instanceof KeyObject ? key.export() : Buffer.from(key));
+const bytesOf = (key: KeyInput): Buffer => (key instanceof KeyObject ? key.export() : Buffer.from(key as string | Uint8Array));
 
 /** HS256 MACed with `key` (its exact bytes) by hand, as an attacker holding the public key would. */
 function forge(key: KeyInput, claims: Record<string, unknown> = {}): string {

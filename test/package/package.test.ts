@@ -16,6 +16,7 @@ import jwt from 'jsonwebtoken';
 import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
 import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild, WORKERD_INSTALL } from './edge.js';
 import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, run } from './packed.js';
+import { WEB_CONSUMER, webTsconfig } from './web-consumer.js';
 
 const SUBPATHS = exportedSubpaths();
 const WORKERD = findWorkerd();
@@ -219,6 +220,23 @@ describe('the package packed from a clean clone', () => {
     // Errors in a framework's own types (e.g. @types/koa against a newer dependency) are not ours to fix.
     const ours = out.split('\n').filter((line) => /^(consumer\.|node_modules\/jwt-once\/)/.test(line));
     expect(ours).toEqual([]);
+  });
+
+  it('type-checks in a strict Web / Workers consumer without @types/node (types: [], lib ES2022 + DOM): jwt-once, jwt-once/web, jwt-once/hono', () => {
+    writeFileSync(join(project, 'web-consumer.mts'), WEB_CONSUMER);
+    writeFileSync(join(project, 'web-consumer.cts'), WEB_CONSUMER);
+    writeFileSync(join(project, 'tsconfig.web.json'), webTsconfig(['web-consumer.mts', 'web-consumer.cts']));
+    const tsc = join(project, 'node_modules/typescript/bin/tsc');
+    const { status, stdout } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.web.json', '--listFiles'], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    // Every error, jwt-once's own .d.ts included (before: node:crypto, Buffer, NodeJS in keys, hmac-secret, env-options, request-guard, dpop/jwk).
+    expect(stdout.split('\n').filter((line) => /error TS/.test(line))).toEqual([]);
+    expect(status).toBe(0);
+    expect(stdout).toContain('node_modules/jwt-once/dist/');
+    expect(stdout.split('\n').filter((line) => /@types\/node\//.test(line))).toEqual([]);
   });
 
   it('passes publint (strict)', () => {
