@@ -13,6 +13,7 @@ import {
   bulkyForgeries,
   expectRefused,
   headerSafeChar,
+  hostileKids,
   malformedTokens,
   rawPost,
   signedHostileClaims,
@@ -152,28 +153,8 @@ describe('claimToken under hostile input', () => {
         },
       }),
     );
-    const hostileKid = fc.oneof(
-      fc.constantFrom(
-        '../../etc/passwd',
-        '..\\..\\windows\\win.ini',
-        "key-1' OR '1'='1",
-        'key-1; DROP TABLE keys;--',
-        '/dev/zero',
-        'key-1\0',
-        '__proto__',
-        'constructor',
-        'toString',
-        'hasOwnProperty',
-        'file:///etc/shadow',
-        '%2e%2e%2f',
-        'KEY-1',
-        ' key-1',
-      ),
-      fc.string({ maxLength: 64, unit: 'binary' }).filter((s) => s !== 'key-1'),
-      fc.constantFrom(5, null, true, [], ['key-1'], { toString: 'key-1' }, Infinity),
-    );
     await fc.assert(
-      fc.asyncProperty(hostileKid, async (kid) => {
+      fc.asyncProperty(hostileKids, async (kid) => {
         const token = signRaw(JSON.stringify({ alg: 'HS256', kid }), JSON.stringify({ iat: NOW_S, exp: NOW_S + 300, n: Math.random() }));
         await expectRefused(claim(token));
       }),
