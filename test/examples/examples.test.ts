@@ -6,11 +6,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/http.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { cleanTree, installTarball, linkFromRoot, pack } from '../package/packed.js';
+import { cleanTree, importedPackages, installTarball, linkFromRoot, pack } from '../package/packed.js';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -23,23 +23,6 @@ const source = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf
 /** The packages of the header's `//   npm install ...` line. */
 function installLine(text: string): string[] | undefined {
   return /^\/\/\s+npm install ([^\n(]+)$/m.exec(text)?.[1]!.trim().split(/\s+/);
-}
-
-/** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
-function importedPackages(text: string): string[] {
-  const names = [...text.matchAll(/^import [^;]*? from '([^']+)';/gm)]
-    .map((m) => m[1]!)
-    .filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
-  return [
-    ...new Set(
-      names.map((s) =>
-        s
-          .split('/')
-          .slice(0, s.startsWith('@') ? 2 : 1)
-          .join('/'),
-      ),
-    ),
-  ];
 }
 
 /** A project outside the repository: the packed jwt-once, what each example's header installs, tsx, and examples/. */
@@ -61,14 +44,6 @@ beforeAll(() => {
 afterAll(() => {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 interface Running {
   port: number;

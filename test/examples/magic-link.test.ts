@@ -1,21 +1,13 @@
 // examples/magic-link.ts as a user runs it (its own process, a free port),
 // over real HTTP: GETs never spend the link, the first POST does.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/http.js';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const SECRET = 'magic-link-example-test-secret-0123456789';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 describe('examples/magic-link.ts', () => {
   let port: number;

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** Starts `listen` on a free loopback port; returns the base URL and a stopper. */
 export async function listen(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
@@ -65,4 +65,13 @@ export async function expectReusedAnswer(res: globalThis.Response): Promise<void
     detail: 'The token has already been used',
     code: 'ERR_JWT_ONCE_REUSED',
   });
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a child process told to listen on it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((ok) => server.close(ok));
+  return port;
 }

@@ -102,3 +102,20 @@ export function installTarball(project: string, tarball: string): 'npm' | 'unpac
   linkFromRoot(project, Object.keys(dependencies));
   return 'unpacked';
 }
+
+/** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
+export function importedPackages(source: string): string[] {
+  const names = [...source.matchAll(/^import [^;]*? from '([^']+)';/gm)]
+    .map((m) => m[1]!)
+    .filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
+  return [
+    ...new Set(
+      names.map((s) =>
+        s
+          .split('/')
+          .slice(0, s.startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+    ),
+  ];
+}

@@ -5,11 +5,11 @@
 // Packs once; one scratch project serves all five quick starts.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { cleanTree, installTarball, linkFromRoot, pack, ROOT } from './packed.js';
+import { cleanTree, importedPackages, installTarball, linkFromRoot, pack, ROOT } from './packed.js';
 
 /** HS256 needs at least 32 bytes; the quick starts read it from JWT_SECRET. */
 const SECRET = 'quick-start-test-secret-0123456789abcdef-0123456789abcdef-0123456';
@@ -22,31 +22,6 @@ function quickStarts(): Map<string, string> {
   const found = new Map<string, string>();
   for (const m of readme.matchAll(/^#{2,3} Quick start: (\w+)[^\n]*\n[\s\S]*?```ts\n([\s\S]*?)```/gm)) found.set(m[1]!, m[2]!);
   return found;
-}
-
-/** The packages a file imports (not `node:` built-ins, not relative paths), as `npm install` names them. */
-function importedPackages(source: string): string[] {
-  const names = [...source.matchAll(/^import [^;]*? from '([^']+)';/gm)]
-    .map((m) => m[1]!)
-    .filter((s) => !s.startsWith('node:') && !s.startsWith('.'));
-  return [
-    ...new Set(
-      names.map((s) =>
-        s
-          .split('/')
-          .slice(0, s.startsWith('@') ? 2 : 1)
-          .join('/'),
-      ),
-    ),
-  ];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 /**
