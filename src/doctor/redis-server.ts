@@ -114,7 +114,7 @@ export async function checkRedisServer(
     );
 
   findings.push(at(evictionFinding(report.maxmemory, report.maxmemoryPolicy, refusal?.message, fields, grantInfo)));
-  findings.push(at(persistenceFinding(fields, fsync, save)));
+  findings.push(at(persistenceFinding(fields, fsync, save, grantInfo)));
   if (role !== 'slave' && role !== 'replica') findings.push(at(replicaFinding(fields, expect.waitForReplicas, grantInfo)));
   findings.push(at(clockFinding(time, before, after)));
   return findings;
@@ -149,9 +149,11 @@ function persistenceFinding(
   fields: Map<string, string> | undefined,
   fsync: Answer<unknown>,
   save: Answer<unknown>,
+  grantInfo: string,
 ): Omit<Finding, 'server'> {
   const aof = fields?.get('aof_enabled');
-  if (aof === undefined) return { check: 'persistence', status: 'unknown', found: 'cannot check: INFO persistence could not be read' };
+  if (aof === undefined)
+    return { check: 'persistence', status: 'unknown', found: 'cannot check: INFO persistence could not be read', fix: grantInfo };
   const enableAof = 'CONFIG SET appendonly yes and CONFIG SET appendfsync everysec (and in redis.conf, or the provider setting)';
   if (aof === '1') {
     const policy = fsync.ok ? configValue(fsync.value, 'appendfsync') : undefined;
