@@ -88,7 +88,12 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
     const finding: Finding =
       err instanceof UnreachableError
         ? { check: 'connect', status: 'fail', found: err.message, fix: err.fix }
-        : { check: 'connect', status: 'fail', found: `cannot check: ${describeError(err)}`, fix: 'fix what the message names, then run the doctor again' };
+        : {
+            check: 'connect',
+            status: 'fail',
+            found: `cannot check: ${describeError(err)}`,
+            fix: 'fix what the message names, then run the doctor again',
+          };
     report = { store: masked, kind, verdict: 'unreachable', exitCode: EXIT_UNREACHABLE, findings: [finding] };
   }
   const clean = (text: string): string => scrub(text, secrets);

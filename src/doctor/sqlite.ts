@@ -15,9 +15,10 @@ export function sqliteFileOf(url: string): string | undefined {
   return path === ':memory:' ? path : resolve(path);
 }
 
-function writable(path: string): boolean {
+/** Whether this user may write `path` (and, for a directory, enter it). */
+function writable(path: string, directory = true): boolean {
   try {
-    accessSync(path, constants.W_OK | constants.X_OK);
+    accessSync(path, directory ? constants.W_OK | constants.X_OK : constants.W_OK);
     return true;
   } catch {
     return false;
@@ -78,7 +79,7 @@ function permissionFinding(file: string): Finding {
     const stats = statSync(path);
     if (path === file) owner = `owner uid ${stats.uid}, mode ${octal(stats.mode)}`;
     if (!stats.isFile()) problems.push(`${path} is not a regular file`);
-    else if (!writable(path)) problems.push(`${path} is not writable by this user`);
+    else if (!writable(path, false)) problems.push(`${path} is not writable by this user`);
     else if ((stats.mode & 0o002) !== 0) problems.push(`${path} (mode ${octal(stats.mode)}) is writable by every user`);
   }
   if (problems.length === 0) return { check: 'permissions', status: 'pass', found: `${owner}; writable by this user, not by others` };
