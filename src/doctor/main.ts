@@ -99,7 +99,14 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
   const clean = (text: string): string => scrub(text, secrets);
   report = {
     ...report,
-    findings: report.findings.map((f) => ({ ...f, found: clean(f.found), ...(f.fix === undefined ? {} : { fix: clean(f.fix) }) })),
+    // One key order for every finding: check, server, status, found, fix.
+    findings: report.findings.map((f) => ({
+      check: f.check,
+      ...(f.server === undefined ? {} : { server: f.server }),
+      status: f.status,
+      found: clean(f.found),
+      ...(f.fix === undefined ? {} : { fix: clean(f.fix) }),
+    })),
   };
   io.out(json ? reportJson(report) : reportTable(report));
   return report.exitCode;

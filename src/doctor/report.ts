@@ -37,7 +37,10 @@ export function reportTable(report: DoctorReport): string {
     if (finding.fix !== undefined && finding.status !== 'pass') lines.push(`${indent}fix: ${finding.fix}`);
   });
   const count = (status: FindingStatus): number => report.findings.filter((f) => f.status === status).length;
-  const tally = [`${count('fail')} failed`, `${count('warn')} warnings`, `${count('unknown')} not checked`].join(', ');
+  const warnings = count('warn');
+  const tally = [`${count('fail')} failed`, `${warnings} warning${warnings === 1 ? '' : 's'}`, `${count('unknown')} not checked`].join(
+    ', ',
+  );
   const verdict =
     report.verdict === 'unreachable'
       ? 'UNREACHABLE: nothing could be checked'
