@@ -32,7 +32,7 @@ async function findingsFor(kind: StoreKind, url: string, timeout: number): Promi
     case 'postgres':
       return checkPostgres(url, timeout);
     case 'sqlite':
-      return checkSqlite(url);
+      return checkSqlite(url, timeout);
     case 'memory':
       return [
         {

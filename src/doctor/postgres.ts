@@ -92,7 +92,7 @@ export async function checkPostgres(url: string, timeout: number): Promise<Findi
     else {
       const store = openPostgresStore(url);
       try {
-        findings.push(await roundTrip(store, throwawayKey()));
+        findings.push(await roundTrip(store, throwawayKey(), timeout));
       } finally {
         await store.close();
       }

@@ -122,7 +122,7 @@ export async function checkRedis(url: string, timeout: number): Promise<Finding[
       waitForReplicas: expect.waitForReplicas,
       replicaTimeout: Number(parsed.searchParams.get('replicaTimeout') ?? '100') || 100,
     });
-    findings.push(await roundTrip(store, throwawayKey()));
+    findings.push(await roundTrip(store, throwawayKey(), timeout));
   } finally {
     await store?.close();
     client.destroy();

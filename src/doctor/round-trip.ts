@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimStore } from '../stores/claim-store.js';
+import { timeBound } from '../stores/time-bound.js';
 import type { Finding } from './finding.js';
 import { describeError } from './redact.js';
 
@@ -24,33 +25,36 @@ export function throwawayKey(): string {
  * The claim expires in 60 s in case the doctor dies half-way. A store with
  * `isClaimed` is asked, at the end, that nothing is left.
  *
+ * @param timeout most ms each step may take (a store call carries no timer of its own: `claimToken` bounds it).
  * @param now the clock claims are made with. @default Date.now
  * @example
- * const finding = await roundTrip(store, throwawayKey());
+ * const finding = await roundTrip(store, throwawayKey(), 5000);
  */
-export async function roundTrip(store: ClaimStore, key: string, now: () => number = Date.now): Promise<Finding> {
+export async function roundTrip(store: ClaimStore, key: string, timeout: number, now: () => number = Date.now): Promise<Finding> {
+  const step = <T>(call: () => Promise<T> | T): Promise<T> =>
+    timeBound(Promise.resolve().then(call), timeout, () => new Error(`no answer within ${timeout} ms`));
   const id = `doctor-${randomUUID()}`;
   const started = now();
   const expiresAt = Math.ceil(started + THROWAWAY_TTL_MS);
   const steps: string[] = [];
   let held: string | undefined; // the id of the claim the doctor holds now
   try {
-    const won = await store.claim(key, expiresAt, now(), id);
+    const won = await step(() => store.claim(key, expiresAt, now(), id));
     if (won) held = id;
     steps.push(`claim ${won ? 'won' : 'REFUSED'}`);
     if (!won) return fail(steps, 'a fresh key was refused: the store holds a claim it should not, or its clock is off');
-    const replay = await store.claim(key, expiresAt, now(), `${id}-replay`);
+    const replay = await step(() => store.claim(key, expiresAt, now(), `${id}-replay`));
     steps.push(`replay ${replay ? 'PASSED' : 'refused'}`);
     if (replay) return fail(steps, 'a replay of the same key was accepted: this store does not make tokens single-use');
-    await store.release(key, expiresAt, id);
+    await step(() => store.release(key, expiresAt, id));
     held = undefined;
-    const again = await store.claim(key, expiresAt, now(), `${id}-again`);
+    const again = await step(() => store.claim(key, expiresAt, now(), `${id}-again`));
     if (again) held = `${id}-again`;
     steps.push(`release ${again ? 'freed it' : 'DID NOTHING'}`);
     if (!again) return fail(steps, 'release() did not remove the claim: a token refused after a store error stays spent');
-    await store.release(key, expiresAt, `${id}-again`);
+    await step(() => store.release(key, expiresAt, `${id}-again`));
     held = undefined;
-    if (store.isClaimed !== undefined && (await store.isClaimed(key, now()))) {
+    if (store.isClaimed !== undefined && (await step(() => store.isClaimed!(key, now())))) {
       steps.push('key LEFT BEHIND');
       return fail(steps, 'the throwaway key is still there after its release');
     }
@@ -60,7 +64,7 @@ export async function roundTrip(store: ClaimStore, key: string, now: () => numbe
   } finally {
     if (held !== undefined) {
       try {
-        await store.release(key, expiresAt, held);
+        await step(() => store.release(key, expiresAt, held!));
       } catch {
         // it expires in 60 s
       }

@@ -171,9 +171,9 @@ function filesystemFinding(directory: string): Finding {
  * another user (SQLite would create `-wal`/`-shm` owned by this one).
  *
  * @example
- * const findings = await checkSqlite('sqlite:///var/lib/app/jwt-once.db');
+ * const findings = await checkSqlite('sqlite:///var/lib/app/jwt-once.db', 5000);
  */
-export async function checkSqlite(url: string): Promise<Finding[]> {
+export async function checkSqlite(url: string, timeout: number): Promise<Finding[]> {
   const file = sqliteFileOf(url);
   if (file === undefined)
     return [
@@ -210,7 +210,7 @@ export async function checkSqlite(url: string): Promise<Finding[]> {
   } else {
     const store = openStore(url);
     try {
-      findings.push(await roundTrip(store, throwawayKey()));
+      findings.push(await roundTrip(store, throwawayKey(), timeout));
     } finally {
       await store.close?.();
     }
