@@ -1,7 +1,11 @@
 /** The command line of `jwt-once`: `jwt-once doctor <store-url> [--json] [--strict] [--timeout <ms>]`. */
 import { maskUrl } from './redact.js';
 
-/** The usage text printed by `--help`, and with exit status 2 after bad arguments. */
+/**
+ * The usage text printed by `--help`, and with exit status 2 after bad arguments.
+ * @example
+ * process.stderr.write(`${USAGE}\n`);
+ */
 export const USAGE = `Usage: jwt-once doctor [<store-url>] [--json] [--strict] [--timeout <ms>]
 
 Connects to a jwt-once store and checks that it keeps every JWT single-use.
@@ -16,7 +20,11 @@ Connects to a jwt-once store and checks that it keeps every JWT single-use.
 Exit status: 0 safe, 1 a check failed, 2 cannot connect or bad arguments.
 Passwords in the URL are never printed.`;
 
-/** What the command line asks for. */
+/**
+ * What the command line asks for.
+ * @example
+ * const args: DoctorArgs = { url: 'redis://127.0.0.1:6379', json: false, strict: false, timeout: 5000 };
+ */
 export interface DoctorArgs {
   readonly url: string;
   /** Print JSON instead of a table. @default false */
@@ -27,10 +35,18 @@ export interface DoctorArgs {
   readonly timeout: number;
 }
 
-/** The result of {@link parseArgs}: what to run, the help, or what was wrong. */
+/**
+ * The result of {@link parseArgs}: what to run, the help, or what was wrong.
+ * @example
+ * const parsed: ParsedArgs = { kind: 'error', message: 'no command given' };
+ */
 export type ParsedArgs = { kind: 'run'; args: DoctorArgs } | { kind: 'help' } | { kind: 'error'; message: string };
 
-/** Default ms per connection or command. */
+/**
+ * Default ms per connection or command.
+ * @example
+ * parseArgs(['doctor', 'memory://'], {}); // timeout: DEFAULT_TIMEOUT
+ */
 export const DEFAULT_TIMEOUT = 5000;
 
 /**

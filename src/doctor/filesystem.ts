@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-/** The mount a path is on: its mount point and file system type (`ext4`, `nfs4`, `fuse.sshfs`, ...). */
+/**
+ * The mount a path is on: its mount point and file system type (`ext4`, `nfs4`, `fuse.sshfs`, ...).
+ * @example
+ * const mount: Mount = { mountPoint: '/srv', type: 'nfs4' };
+ */
 export interface Mount {
   readonly mountPoint: string;
   readonly type: string;
@@ -29,7 +33,11 @@ const NETWORK = new Set([
 /** File systems in memory: a reboot empties them. */
 const MEMORY = new Set(['tmpfs', 'ramfs']);
 
-/** How a file system type bears on a SQLite claim file. */
+/**
+ * How a file system type bears on a SQLite claim file.
+ * @example
+ * filesystemKind('tmpfs'); // 'memory'
+ */
 export type FilesystemKind = 'local' | 'network' | 'fuse' | 'memory';
 
 /**

@@ -11,6 +11,9 @@
  * - `fail`: tokens can be replayed, or every claim is refused (exit status 1).
  * - `unknown`: the check could not run (a command the user may not send); the finding says what to grant.
  * - `skip`: not applicable, or left out on purpose (said why).
+ *
+ * @example
+ * const failed = findings.some((f) => f.status === 'fail');
  */
 export type FindingStatus = 'pass' | 'warn' | 'fail' | 'unknown' | 'skip';
 
@@ -32,7 +35,11 @@ export interface Finding {
   readonly fix?: string;
 }
 
-/** The kinds of store the doctor checks, by URL scheme. */
+/**
+ * The kinds of store the doctor checks, by URL scheme.
+ * @example
+ * const kind: StoreKind = 'redis'; // redis:// and rediss://
+ */
 export type StoreKind = 'redis' | 'postgres' | 'sqlite' | 'memory';
 
 /**
@@ -51,11 +58,23 @@ export interface DoctorReport {
   readonly findings: readonly Finding[];
 }
 
-/** Exit status when every check passed (warnings allowed unless `--strict`). */
+/**
+ * Exit status when every check passed (warnings allowed unless `--strict`).
+ * @example
+ * if (report.exitCode === EXIT_SAFE) console.log('safe');
+ */
 export const EXIT_SAFE = 0;
-/** Exit status when a check failed. */
+/**
+ * Exit status when a check failed.
+ * @example
+ * process.exitCode = failed ? EXIT_UNSAFE : EXIT_SAFE;
+ */
 export const EXIT_UNSAFE = 1;
-/** Exit status when the store cannot be reached, or the arguments are wrong. */
+/**
+ * Exit status when the store cannot be reached, or the arguments are wrong.
+ * @example
+ * return EXIT_UNREACHABLE; // after printing the usage
+ */
 export const EXIT_UNREACHABLE = 2;
 
 /**

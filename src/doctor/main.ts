@@ -6,7 +6,11 @@ import { checkRedis } from './redis.js';
 import { reportJson, reportTable } from './report.js';
 import { checkSqlite } from './sqlite.js';
 
-/** Where the doctor writes, and the environment it reads `JWT_ONCE_STORE` from. */
+/**
+ * Where the doctor writes, and the environment it reads `JWT_ONCE_STORE` from.
+ * @example
+ * const io: DoctorIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env };
+ */
 export interface DoctorIo {
   /** The report (or `--help`). */
   out(text: string): void;

@@ -3,7 +3,11 @@ import { timeBound } from '../stores/time-bound.js';
 import type { Finding } from './finding.js';
 import { describeError } from './redact.js';
 
-/** What the URL asks of the store, as far as the checks care. */
+/**
+ * What the URL asks of the store, as far as the checks care.
+ * @example
+ * const expect: RedisExpectations = { waitForReplicas: 1, allowEvicting: false, user: 'app', timeout: 5000 };
+ */
 export interface RedisExpectations {
   /** `?waitForReplicas=` of the URL. @default 0 */
   readonly waitForReplicas: number;

@@ -8,7 +8,13 @@ import { roundTrip, throwawayKey } from './round-trip.js';
 /** The first 16 bytes of every SQLite database file. */
 const MAGIC = 'SQLite format 3\0';
 
-/** The database file a `sqlite://` URL names, as `openStore` resolves it (relative to the working directory). */
+/**
+ * The database file a `sqlite://` URL names, as `openStore` resolves it (relative to the working directory);
+ * `undefined` when it names none.
+ * @example
+ * sqliteFileOf('sqlite://var/claims.db'); // '<cwd>/var/claims.db'
+ * sqliteFileOf('sqlite:///var/lib/app/claims.db'); // '/var/lib/app/claims.db'
+ */
 export function sqliteFileOf(url: string): string | undefined {
   const path = decodeURIComponent(url.slice('sqlite://'.length).split('?')[0]!);
   if (path === '') return undefined;
