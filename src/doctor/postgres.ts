@@ -1,5 +1,5 @@
 import { loadPeer, namedExport } from '../stores/optional-peer.js';
-import { openPostgresStore } from '../stores/postgres-url.js';
+import { openStore } from '../stores/resolve-store.js';
 import { UnreachableError, type Finding } from './finding.js';
 import { describeError, maskUrl } from './redact.js';
 import { roundTrip, throwawayKey } from './round-trip.js';
@@ -32,7 +32,7 @@ async function one(client: PgClient, sql: string, values?: unknown[]): Promise<R
  * Every PostgreSQL check: the server is a primary, the claim table is LOGGED
  * (or can be created), commits are durable (`synchronous_commit`, `fsync`),
  * standbys are synchronous, the clock agrees; then a claim, a replay and a
- * release through the URL store ({@link openPostgresStore}) on a throwaway key.
+ * release through the URL store (`openStore`, as the app's `store` option) on a throwaway key.
  *
  * @throws {UnreachableError} when no connection can be made (exit status 2).
  * @example
@@ -90,11 +90,11 @@ export async function checkPostgres(url: string, timeout: number): Promise<Findi
         found: 'not run: the store refuses every claim (503) while the table is UNLOGGED',
       });
     else {
-      const store = openPostgresStore(url);
+      const store = openStore(url);
       try {
         findings.push(await roundTrip(store, throwawayKey(), timeout));
       } finally {
-        await store.close();
+        await store.close?.();
       }
     }
   } finally {
