@@ -21,7 +21,13 @@ export type FindingStatus = 'pass' | 'warn' | 'fail' | 'unknown' | 'skip';
  * One check's result. Never holds a password: URLs are masked before they get here.
  *
  * @example
- * const finding: Finding = { check: 'eviction', server: '127.0.0.1:6379', status: 'fail', found: 'maxmemory 64mb, allkeys-lru', fix: 'CONFIG SET maxmemory-policy noeviction' };
+ * const finding: Finding = {
+ *   check: 'eviction',
+ *   server: '127.0.0.1:6379',
+ *   status: 'fail',
+ *   found: 'maxmemory 64mb, allkeys-lru',
+ *   fix: 'CONFIG SET maxmemory-policy noeviction',
+ * };
  */
 export interface Finding {
   /** A stable name: `eviction`, `persistence`, `replicas`, `commands`, `clock`, `round-trip`, `table`, ... */

@@ -71,7 +71,8 @@ function bytes(n: number): string {
  *
  * @param now the local clock, for the offset of `TIME`. @default Date.now
  * @example
- * const findings = await checkRedisServer(client, '127.0.0.1:6379', { waitForReplicas: 0, allowEvicting: false, user: 'default', timeout: 5000 });
+ * const expect = { waitForReplicas: 0, allowEvicting: false, user: 'default', timeout: 5000 };
+ * const findings = await checkRedisServer(client, '127.0.0.1:6379', expect);
  */
 export async function checkRedisServer(
   client: InfoClient,
@@ -138,7 +139,9 @@ function evictionFinding(
       check: 'eviction',
       status: 'fail',
       found: `maxmemory ${bytes(maxmemory)}, maxmemory-policy ${policy}: claims can be evicted, and their tokens replayed`,
-      fix: 'CONFIG SET maxmemory-policy noeviction (and in redis.conf, or the provider setting); jwt-once refuses claims here unless allowEvictingRedis=true',
+      fix:
+        'CONFIG SET maxmemory-policy noeviction (and in redis.conf, or the provider setting); ' +
+        'jwt-once refuses claims here unless allowEvictingRedis=true',
     };
   if (maxmemory === 0) return { check: 'eviction', status: 'pass', found: `maxmemory 0 (no limit), maxmemory-policy ${policy}` };
   const used = Number(fields?.get('used_memory'));
@@ -214,7 +217,9 @@ function replicaFinding(fields: Map<string, string> | undefined, wanted: number,
     return {
       check: 'replicas',
       status: 'fail',
-      found: `waitForReplicas=${wanted} but ${online} replica${online === 1 ? '' : 's'} online${listed === '' ? '' : ` (${listed})`}: every claim is refused (503)`,
+      found:
+        `waitForReplicas=${wanted} but ${online} replica${online === 1 ? '' : 's'} online` +
+        `${listed === '' ? '' : ` (${listed})`}: every claim is refused (503)`,
       fix: `attach ${wanted - online} more replica${wanted - online === 1 ? '' : 's'}, or lower waitForReplicas in the URL`,
     };
   if (replicas.length === 0) return { check: 'replicas', status: 'pass', found: 'none (no failover to lose claims in; see persistence)' };
@@ -251,7 +256,9 @@ function clockFinding(time: Answer<unknown[]>, before: number, after: number): O
   return {
     check: 'clock',
     status: 'warn',
-    found: `${found}; claims are sent as lifetimes (PX), so Redis's clock does not shorten them, but token expiry is judged by each app host's clock`,
+    found:
+      `${found}; claims are sent as lifetimes (PX), so Redis's clock does not shorten them, ` +
+      "but token expiry is judged by each app host's clock",
     fix: 'run NTP (chrony, systemd-timesyncd) on the Redis and app hosts',
   };
 }
