@@ -7,7 +7,7 @@ import { CLAIM_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
-import { timeBound } from './stores/time-bound.js';
+import { timeBound } from './stores/timeouts.js';
 import { isThenable } from './thenable.js';
 
 /** A verified, bounded token on its way to the store: what the claim and its answer need. */

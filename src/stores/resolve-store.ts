@@ -1,17 +1,17 @@
 import { resolve as resolvePath } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { isClaimStore, type ClaimStore } from './claim-store.js';
-import { KeyvLockedStore } from './keyv-locked-store.js';
-import { KeyvMapStore } from './keyv-map-store.js';
-import { MemoryStore } from './memory-store.js';
+import { KeyvLockedStore } from './keyv/locked-store.js';
+import { KeyvMapStore } from './keyv/map-store.js';
+import { MemoryStore } from './memory/memory-store.js';
 import { loadPeer, namedExport } from './optional-peer.js';
-import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
-import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
-import { refuseUnsupportedKeyv } from './keyv-version.js';
-import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
-import { openPostgresStore } from './postgres-url.js';
-import { handleOpenFailure, type KeyvSqliteAdapter } from './sqlite-connection.js';
-import { ensureDirectoryOf } from './sqlite-file.js';
+import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis/redis-store.js';
+import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite/sqlite-store.js';
+import { refuseUnsupportedKeyv } from './keyv/version.js';
+import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres/postgres-store.js';
+import { openPostgresStore } from './postgres/backend.js';
+import { handleOpenFailure, type KeyvSqliteAdapter } from './sqlite/connection.js';
+import { ensureDirectoryOf } from './sqlite/file.js';
 import type Keyv from 'keyv';
 
 /**
