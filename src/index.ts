@@ -26,9 +26,14 @@ export { errorResponse, RETRY_AFTER_SECONDS, type ErrorResponse } from './http-r
 export { createRequestGuard, type GuardOptions, type HeaderReader, type RequestGuard } from './request-guard.js';
 export { optionsFromEnv } from './env-options.js';
 export { closeStores, openStore, type ResolveStoreOptions } from './stores/resolve-store.js';
-export { RedisClaimStore, type RedisClaimStoreOptions, type RedisCommandClient, type RedisServerReport } from './stores/redis/redis-store.js';
-export { SqliteClaimStore, type SqliteClaimStoreOptions } from './stores/sqlite/sqlite-store.js';
-export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/postgres/postgres-store.js';
+export { RedisClaimStore } from './stores/redis/redis-store.js';
+export type { RedisCommandClient } from './stores/redis/client.js';
+export type { RedisServerReport } from './stores/redis/checks.js';
+export type { RedisClaimStoreOptions } from './stores/redis/options.js';
+export { SqliteClaimStore } from './stores/sqlite/sqlite-store.js';
+export type { SqliteClaimStoreOptions } from './stores/sqlite/options.js';
+export { PostgresClaimStore } from './stores/postgres/postgres-store.js';
+export type { PostgresClaimStoreOptions } from './stores/postgres/options.js';
 export { KeyvLockedStore } from './stores/keyv/locked-store.js';
 export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
 export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';

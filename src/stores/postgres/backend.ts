@@ -1,7 +1,10 @@
 import type Keyv from 'keyv';
 import { ConfigError } from '../../errors.js';
 import { PostgresClaimStore } from './postgres-store.js';
+import { loadKeyv } from '../keyv-binding.js';
 import { loadPeer, namedExport } from '../optional-peer.js';
+import type { StoreBackend } from '../store-backend.js';
+import { isKeyvPostgresAdapter } from './adapter.js';
 import { qualifiedTable } from './sql.js';
 
 /** What jwt-once reads from a `postgres://` store URL. */
@@ -70,7 +73,7 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
   const pg = await loadPeer('pg', target.redacted, '@keyv/postgres pg');
   const KeyvPostgres = namedExport<new (options: object) => object>(adapterModule, 'KeyvPostgres');
   const Pool = namedExport<new (options: object) => PgPool>(pg, 'Pool');
-  const Keyv = namedExport<new (store: unknown, options?: object) => Keyv>(await import('keyv'), 'Keyv');
+  const Keyv = await loadKeyv();
 
   // Parameters in the URL (e.g. ?statement_timeout=1000) override these defaults.
   const pool = new Pool({ ...POOL_DEFAULTS, connectionString: target.connectionString });
@@ -90,13 +93,16 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
 }
 
 /**
- * The store a `postgres://` or `postgresql://` URL names (see `openStore`):
- * a {@link PostgresClaimStore} on its own pool, Keyv namespace `jwt-once`.
- * `@keyv/postgres` and `pg` are loaded when the first claim needs them.
+ * `postgres://[user[:pass]@]host[:port]/db[?table=&schema=]`, `postgresql://...`: a
+ * {@link PostgresClaimStore} (a fleet, durable) on a pool of its own, Keyv namespace
+ * `jwt-once`; `@keyv/postgres` and `pg` load when the first claim needs them. And a
+ * Keyv on `@keyv/postgres` 2.
+ *
  * @example
- * const store = openPostgresStore('postgres://app@db/app?table=jwt_once'); // openStore() does this, cached per URL
+ * postgresBackend.open!('postgres://app@db/app?table=jwt_once', 'postgres'); // openStore() does this, cached per URL
  */
-export function openPostgresStore(url: string): PostgresClaimStore {
-  const target = parsePostgresUrl(url);
-  return new PostgresClaimStore(openKeyv(target), {}, true);
-}
+export const postgresBackend: StoreBackend = {
+  schemes: ['postgres', 'postgresql'],
+  open: (url) => new PostgresClaimStore(openKeyv(parsePostgresUrl(url)), {}, true),
+  fromKeyv: (keyv) => (isKeyvPostgresAdapter(keyv.store) ? new PostgresClaimStore(keyv) : undefined),
+};

@@ -2,74 +2,15 @@ import type Keyv from 'keyv';
 import { ConfigError, StoreError } from '../../errors.js';
 import { checkNumber } from '../../option-checks.js';
 import type { ClaimStore } from '../claim-store.js';
-import { bindKeyv, refuseCompression } from '../keyv-binding.js';
+import { bindKeyv, refuseCompression, type KeyvWithPrefix } from '../keyv-binding.js';
+import { failBatch, PendingClaims, settleBatch } from '../pending-claims.js';
+import { PurgeTimer } from '../purge-timer.js';
+import { asStoreError } from '../store-error.js';
 import { claimJson } from '../claim-value.js';
+import { isKeyvPostgresAdapter, type KeyvPostgresAdapter } from './adapter.js';
 import { fitKey, isCreateRace, postgresStatements, type PostgresStatements } from './sql.js';
 import { checkSafetyInterval, everyInterval } from '../safety-timer.js';
-
-/** The part of a `@keyv/postgres` 2 adapter this store uses: its query function (its pool) and options. */
-interface KeyvPostgresAdapter {
-  query(sql: string, values?: unknown[]): Promise<Array<Record<string, unknown>>>;
-  opts: { dialect?: string; table?: string; schema?: string; keySize?: number; useUnloggedTable?: boolean };
-  disconnect?(): Promise<void>;
-}
-
-type KeyvWithPrefix = Keyv & { _getKeyPrefix(key: string): string };
-
-/**
- * True when `adapter` is a `@keyv/postgres` 2 adapter. Checked by shape: the package is not loaded.
- * @example
- * isKeyvPostgresAdapter(keyv.store) // true for new Keyv(new KeyvPostgres(uri))
- */
-export function isKeyvPostgresAdapter(adapter: unknown): boolean {
-  const a = adapter as Partial<KeyvPostgresAdapter> | null | undefined;
-  return typeof a === 'object' && a !== null && typeof a.query === 'function' && a.opts?.dialect === 'postgres';
-}
-
-/** Options of {@link PostgresClaimStore}. */
-export interface PostgresClaimStoreOptions {
-  /**
-   * How often expired rows are purged in the background, in ms (0 turns the
-   * timer off; {@link PostgresClaimStore.purge} still works). The timer is unref'd.
-   * @default 60_000
-   */
-  purgeInterval?: number;
-  /** Rows deleted per purge statement, so a purge never holds many row locks. @default 1000 */
-  purgeBatchSize?: number;
-  /** Most claims written by one statement. 1 turns batching off. @default 256 */
-  maxBatchSize?: number;
-  /**
-   * Most claim statements this store runs at once (each takes a pool
-   * connection); claims arriving meanwhile wait and go together in the next
-   * statement. Keep it below the pool size so releases and purges find a connection.
-   * @default 4
-   */
-  maxConcurrentStatements?: number;
-  /**
-   * Ms between two checks that the claim table is still LOGGED
-   * (`pg_class.relpersistence`), besides the one when the store opens. A
-   * table altered to UNLOGGED while the store runs (a crash would empty it)
-   * refuses every claim (503) from the check that sees it until it is LOGGED
-   * again: each claim then checks it anew, so `ALTER TABLE ... SET LOGGED`
-   * recovers at once. The timer never keeps the process alive and stops on
-   * {@link PostgresClaimStore.close}. A whole number, at least 1;
-   * {@link PostgresClaimStore.checkSafety} checks at a chosen time.
-   * @default 10_000
-   */
-  safetyCheckInterval?: number;
-}
-
-interface PendingClaim {
-  key: string;
-  value: string;
-  now: number;
-  resolve(won: boolean): void;
-  reject(err: unknown): void;
-}
-
-function storeError(what: string, cause: unknown): StoreError {
-  return cause instanceof StoreError ? cause : new StoreError(what, { cause });
-}
+import type { PostgresClaimStoreOptions } from './options.js';
 
 /**
  * Claims in PostgreSQL through the pool a `@keyv/postgres` 2 adapter holds, in
@@ -122,10 +63,11 @@ export class PostgresClaimStore implements ClaimStore {
   private keySize = 255;
   private setup: Promise<void> | undefined;
   private isReady = false;
-  private pending: PendingClaim[] = [];
+  /** A key asked for twice goes with its first claim: refused when that one is written, failed with it. */
+  private readonly pending = new PendingClaims('follow');
   private running = 0;
   private flushQueued = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly purging: PurgeTimer;
   private stopSafetyChecks: (() => void) | undefined;
   private closed = false;
   private readonly ownsPool: boolean;
@@ -149,6 +91,7 @@ export class PostgresClaimStore implements ClaimStore {
     this.maxConcurrentStatements = checkNumber('PostgresClaimStore maxConcurrentStatements', options.maxConcurrentStatements, 4, count);
     this.safetyCheckInterval = checkSafetyInterval('PostgresClaimStore safetyCheckInterval', options.safetyCheckInterval);
     this.ownsPool = owned;
+    this.purging = new PurgeTimer(this.purgeInterval, () => this.purge());
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
 
@@ -177,11 +120,6 @@ export class PostgresClaimStore implements ClaimStore {
     await this.prepared();
   }
 
-  /** The Keyv this store writes through (for a URL store, the one jwt-once opened). */
-  async getKeyv(): Promise<Keyv> {
-    return this.opening;
-  }
-
   private prepared(): Promise<void> {
     this.setup ??= (async () => {
       await this.opening;
@@ -196,11 +134,11 @@ export class PostgresClaimStore implements ClaimStore {
       if (table?.unlogged === true)
         throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
       this.isReady = true;
-      this.startPurging();
+      if (!this.closed) this.purging.start();
       this.startSafetyChecks();
     })().catch((cause: unknown) => {
       this.forgetSetup(); // try again on the next call
-      throw storeError('The PostgreSQL claim store could not be opened', cause);
+      throw asStoreError('The PostgreSQL claim store could not be opened', cause);
     });
     return this.setup;
   }
@@ -235,7 +173,7 @@ export class PostgresClaimStore implements ClaimStore {
       rows = await this.adapter!.query(this.sql!.persistence);
     } catch (cause) {
       if ((cause as { code?: unknown } | null)?.code === '42P01') this.forgetSetup(); // table dropped: recreate it next time
-      throw storeError('PostgreSQL could not check the claim table', cause);
+      throw asStoreError('PostgreSQL could not check the claim table', cause);
     }
     if (rows[0]?.unlogged === true) this.forgetSetup();
   }
@@ -258,19 +196,18 @@ export class PostgresClaimStore implements ClaimStore {
     }
     if (this.closed) throw new StoreError('The PostgreSQL claim store is closed');
     if (!this.isReady) await this.prepared(); // hot path: no await once open
-    return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ key: this.rowKey(key), value: claimJson(expiresAt, id), now: Math.floor(now), resolve, reject });
-      this.scheduleFlush();
-    });
+    const won = this.pending.add({ key: this.rowKey(key), value: claimJson(expiresAt, id), now: Math.floor(now) });
+    this.scheduleFlush();
+    return won;
   }
 
   /** Sends the claims waiting now once this tick's callers have queued theirs, if a statement slot is free. */
   private scheduleFlush(): void {
-    if (this.flushQueued || this.pending.length === 0 || this.running >= this.maxConcurrentStatements) return;
+    if (this.flushQueued || this.pending.size === 0 || this.running >= this.maxConcurrentStatements) return;
     this.flushQueued = true;
     setImmediate(() => {
       this.flushQueued = false;
-      while (this.pending.length > 0 && this.running < this.maxConcurrentStatements) this.flush();
+      while (this.pending.size > 0 && this.running < this.maxConcurrentStatements) this.flush();
     });
   }
 
@@ -281,32 +218,17 @@ export class PostgresClaimStore implements ClaimStore {
    * holds the key) or fail with it.
    */
   private flush(): void {
-    const leaders = new Map<string, PendingClaim>();
-    const followers: PendingClaim[] = [];
-    let taken = 0;
-    for (const item of this.pending) {
-      if (leaders.size >= this.maxBatchSize && !leaders.has(item.key)) break;
-      taken++;
-      if (leaders.has(item.key)) followers.push(item);
-      else leaders.set(item.key, item);
-    }
-    this.pending = this.pending.slice(taken);
+    const batch = this.pending.take(this.maxBatchSize);
     // One lock order for every batch of every process: two batches wait on each other, never deadlock.
-    const batch = [...leaders.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const claims = batch.claims.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.running++;
-    const params = [batch.map((c) => c.key), batch.map((c) => c.value), batch.map((c) => c.now)];
+    const params = [claims.map((c) => c.key), claims.map((c) => c.value), claims.map((c) => c.now)];
     this.adapter!.query(this.sql!.claim, params)
       .then(
-        (rows) => {
-          const won = new Set(rows.map((r) => r.key));
-          for (const c of batch) c.resolve(won.has(c.key));
-          for (const follower of followers) follower.resolve(false);
-        },
+        (rows) => settleBatch(batch, new Set(rows.map((r) => r.key))),
         (cause: unknown) => {
           if ((cause as { code?: unknown } | null)?.code === '42P01') this.forgetSetup(); // table dropped: recreate it next time
-          const err = storeError('PostgreSQL could not record the claim', cause);
-          for (const c of batch) c.reject(err);
-          for (const follower of followers) follower.reject(err);
+          failBatch(batch, asStoreError('PostgreSQL could not record the claim', cause));
         },
       )
       .finally(() => {
@@ -321,7 +243,7 @@ export class PostgresClaimStore implements ClaimStore {
       await this.prepared();
       await this.adapter!.query(this.sql!.release, [this.rowKey(key), claimJson(expiresAt, id)]);
     } catch (cause) {
-      throw storeError('PostgreSQL could not release the claim', cause);
+      throw asStoreError('PostgreSQL could not release the claim', cause);
     }
   }
 
@@ -336,7 +258,7 @@ export class PostgresClaimStore implements ClaimStore {
       const rows = await this.adapter!.query(this.sql!.isClaimed, [this.rowKey(key), Math.floor(now)]);
       return rows.length > 0;
     } catch (cause) {
-      throw storeError('PostgreSQL could not read the claim', cause);
+      throw asStoreError('PostgreSQL could not read the claim', cause);
     }
   }
 
@@ -356,22 +278,13 @@ export class PostgresClaimStore implements ClaimStore {
     }
   }
 
-  private startPurging(): void {
-    if (this.purgeInterval === 0 || this.timer !== undefined || this.closed) return;
-    this.timer = setInterval(() => {
-      this.purge().catch(() => undefined); // an unreachable server is retried at the next tick
-    }, this.purgeInterval);
-    this.timer.unref();
-  }
-
   /**
    * Stops the purge and safety-check timers, and ends the pool when jwt-once
    * opened it from a URL; a store built on your own Keyv leaves the pool to you.
    */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.purging.stop();
     this.stopSafetyChecks?.();
     this.stopSafetyChecks = undefined;
     if (!this.ownsPool) return;

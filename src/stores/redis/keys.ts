@@ -1,6 +1,6 @@
 import type Keyv from 'keyv';
 import { StoreError } from '../../errors.js';
-import type { RedisCommandClient } from './readiness.js';
+import type { RedisCommandClient } from './client.js';
 
 /** The part of a `@keyv/redis` adapter this store reads. */
 export interface KeyvRedisAdapter {

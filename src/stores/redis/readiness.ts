@@ -1,46 +1,10 @@
 import { StoreError } from '../../errors.js';
 import { checkServer, type InfoClient, type RedisServerReport } from './checks.js';
 import { everyInterval } from '../safety-timer.js';
-
-type Listener = (...args: unknown[]) => void;
-
-/**
- * The part of a node-redis client (`createClient`) or cluster client
- * (`createCluster`) the Redis store uses. Both route a one-key command to the
- * node that owns the key.
- */
-export interface RedisCommandClient {
-  readonly isOpen: boolean;
-  /** Single client only: connected, and its handshake done. */
-  readonly isReady?: boolean;
-  connect(): Promise<unknown>;
-  set(key: string, value: string, options: object): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  exists(key: string): Promise<number>;
-  on(event: string, listener: Listener): unknown;
-  off(event: string, listener: Listener): unknown;
-  close?(): Promise<unknown>;
-  destroy?(): unknown;
-}
-
-/** A cluster master as node-redis lists it. */
-interface ClusterNode {
-  address: string;
-}
-
-/** What a `createCluster` client adds. */
-interface ClusterClient extends RedisCommandClient {
-  readonly masters: ClusterNode[];
-  nodeClient(node: ClusterNode): Promise<InfoClient & RedisCommandClient>;
-}
-
-function isCluster(client: RedisCommandClient): client is ClusterClient {
-  const c = client as Partial<ClusterClient>;
-  return Array.isArray(c.masters) && typeof c.nodeClient === 'function';
-}
+import { isCluster, type ClusterClient, type Listener, type RedisCommandClient } from './client.js';
 
 /** How long a claim may wait for a connection the store is still making, and how INFO is bounded. */
-export interface RedisLinkOptions {
+export interface RedisReadinessOptions {
   /** Most ms to wait for the connection and its checks. */
   connectTimeout: number;
   /** Skip refusing an evicting Redis (still reported). */
@@ -81,10 +45,10 @@ const RECHECK_MS = 1000;
  *   on every reconnect), and once closed: it never reconnects after that.
  *
  * @example
- * const link = new RedisLink(client, { connectTimeout: 1000, allowEvicting: false, safetyCheckInterval: 10_000 });
- * const send = link.usable ? link.raw : (await link.whenUsable(), link.raw);
+ * const readiness = new RedisReadiness(client, { connectTimeout: 1000, allowEvicting: false, safetyCheckInterval: 10_000 });
+ * const send = readiness.usable ? readiness.raw : (await readiness.whenUsable(), readiness.raw);
  */
-export class RedisLink {
+export class RedisReadiness {
   private readonly cluster: boolean;
   private everReady = false;
   private checkedOnce = false;
@@ -104,7 +68,7 @@ export class RedisLink {
 
   constructor(
     readonly raw: RedisCommandClient,
-    private readonly options: RedisLinkOptions,
+    private readonly options: RedisReadinessOptions,
   ) {
     this.cluster = isCluster(raw);
     if (this.cluster) {
@@ -154,7 +118,7 @@ export class RedisLink {
     return this.waiter.promise;
   }
 
-  /** Waits, at most `ms`, for a connection this link started to be made or fail. */
+  /** Waits, at most `ms`, for a connection this readiness started to be made or fail. */
   connected(ms: number): Promise<void> {
     const connecting = this.connecting;
     if (connecting === undefined) return Promise.resolve();

@@ -6,14 +6,13 @@ import { bindKeyv, refuseCompression } from '../keyv-binding.js';
 import { checkNumber } from '../../option-checks.js';
 import type { RedisServerReport } from './checks.js';
 import { isKeyvRedisAdapter, KeyLayout, type KeyvRedisAdapter } from './keys.js';
-import { RedisLink, type RedisCommandClient } from './readiness.js';
+import type { RedisCommandClient } from './client.js';
+import { RedisReadiness } from './readiness.js';
 import { ReplicaWait } from './replicas.js';
 import { checkSafetyInterval } from '../safety-timer.js';
-import { timeBound } from '../timeouts.js';
-
-export type { RedisCommandClient } from './readiness.js';
-export type { RedisServerReport } from './checks.js';
-export { isKeyvRedisAdapter } from './keys.js';
+import { asStoreError } from '../store-error.js';
+import { withTimeout } from '../timeouts.js';
+import type { RedisClaimStoreOptions } from './options.js';
 
 // Compare-and-delete in one step: only the claim holding this exact value (expiry and id) goes.
 /** Compare-and-delete on the claim's text (ARGV[1]) or the text an older version wrote for it (ARGV[2]). */
@@ -25,58 +24,6 @@ function checkExpiresAt(expiresAt: number): void {
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
     throw new StoreError('The claim expiry must be a positive integer of epoch ms');
   }
-}
-
-/**
- * Options of {@link RedisClaimStore}.
- *
- * @example
- * new RedisClaimStore(keyv, { commandTimeout: 1000, waitForReplicas: 1, replicaTimeout: 100 });
- */
-export interface RedisClaimStoreOptions {
-  /**
-   * Most ms a release may take, and a claim may wait for a connection the
-   * store is still making (the first one, or one it started) and its checks;
-   * past it the call is rejected (a store error, 503). A claim carries no
-   * timer of its own: `claimToken` bounds it by `storeTimeout` and releases a
-   * win that arrives later, so a slow reply never passes and never spends the token.
-   * @default 1000
-   */
-  commandTimeout?: number;
-  /**
-   * Accept a Redis with `maxmemory` set and an evicting `maxmemory-policy`
-   * (or whose `INFO` cannot be read). **Unsafe:** an evicted claim lets its
-   * token be replayed. Leave it off and set `maxmemory-policy noeviction`.
-   * @default false
-   */
-  allowEvictingRedis?: boolean;
-  /**
-   * After a winning `SET`, `WAIT` for this many replicas to acknowledge it
-   * (on the same connection; on a cluster, on the master that owns the key).
-   * Fewer acknowledgements within `replicaTimeout` refuse the token (503) and
-   * keep the claim: a failover cannot lose a claim that was answered 2xx.
-   * @default 0 (no WAIT)
-   */
-  waitForReplicas?: number;
-  /**
-   * Most ms `WAIT` blocks for the replicas (`waitForReplicas`). Keep it well
-   * under `storeTimeout`: a win confirmed after `storeTimeout` is released.
-   * @default 100
-   */
-  replicaTimeout?: number;
-  /**
-   * Ms between two eviction checks (`INFO memory` on every server, every
-   * master of a cluster) while connected, besides the one on every
-   * (re)connect. A server switched at run time to `maxmemory` with an
-   * evicting policy (`CONFIG SET`) refuses every claim (503) from the check
-   * that sees it until a check finds it safe again (refused, it is checked
-   * again at most once a second while claims arrive). A check runs in the
-   * background (claims do not wait for it), on a timer that never keeps the
-   * process alive, stopped by {@link RedisClaimStore.close}. A whole number,
-   * at least 1; {@link RedisClaimStore.checkSafety} checks at a chosen time.
-   * @default 10_000
-   */
-  safetyCheckInterval?: number;
 }
 
 /**
@@ -127,7 +74,7 @@ export class RedisClaimStore implements ClaimStore {
   private readonly opening: Promise<Keyv>;
   private adapter: KeyvRedisAdapter | undefined;
   private layout: KeyLayout | undefined;
-  private link: RedisLink | undefined;
+  private readiness: RedisReadiness | undefined;
   private commands: RedisCommandClient | undefined;
   private replicas: ReplicaWait | undefined;
   private closed = false;
@@ -171,12 +118,12 @@ export class RedisClaimStore implements ClaimStore {
       const client = adapter.client as unknown as ConstructorParameters<typeof ReplicaWait>[0];
       this.replicas = new ReplicaWait(client, 'masters' in adapter.client, this.waitForReplicas, this.replicaTimeout);
     }
-    this.link = new RedisLink(adapter.client, {
+    this.readiness = new RedisReadiness(adapter.client, {
       connectTimeout: this.commandTimeout,
       allowEvicting: this.allowEvicting,
       safetyCheckInterval: this.safetyCheckInterval,
     });
-    if (this.closed) this.link.close();
+    if (this.closed) this.readiness.close();
   }
 
   /**
@@ -198,7 +145,7 @@ export class RedisClaimStore implements ClaimStore {
   async checkSafety(): Promise<void> {
     if (this.closed) throw new StoreError('The Redis claim store is closed');
     await this.opening;
-    await this.link!.checkNow();
+    await this.readiness!.checkNow();
     await this.usable();
   }
 
@@ -208,7 +155,7 @@ export class RedisClaimStore implements ClaimStore {
    * Log it at start-up; never send it to clients.
    */
   get servers(): RedisServerReport[] {
-    return this.link?.servers ?? [];
+    return this.readiness?.servers ?? [];
   }
 
   /**
@@ -225,7 +172,7 @@ export class RedisClaimStore implements ClaimStore {
   private async usable(): Promise<RedisCommandClient> {
     if (this.closed) throw new StoreError('The Redis claim store is closed');
     await this.opening;
-    await this.link!.whenUsable();
+    await this.readiness!.whenUsable();
     return this.adapter!.client;
   }
 
@@ -237,8 +184,8 @@ export class RedisClaimStore implements ClaimStore {
     let redisKey: string;
     try {
       // Hot path: no await before the command once usable.
-      const link = this.link;
-      const client = link !== undefined && link.usable ? link.raw : await this.usable();
+      const readiness = this.readiness;
+      const client = readiness !== undefined && readiness.usable ? readiness.raw : await this.usable();
       redisKey = this.redisKey(key);
       if (ttl <= 0) {
         // A claim already over holds nothing (as in every store): it wins unless a live claim exists.
@@ -283,16 +230,16 @@ export class RedisClaimStore implements ClaimStore {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.link?.close();
+    this.readiness?.close();
     if (!this.ownsClient) return;
     try {
       await this.opening;
     } catch {
       return;
     }
-    const link = this.link!;
-    await link.connected(this.commandTimeout); // a connection in flight is closed once it is made
-    const raw = link.raw;
+    const readiness = this.readiness!;
+    await readiness.connected(this.commandTimeout); // a connection in flight is closed once it is made
+    const raw = readiness.raw;
     try {
       if (raw.isOpen && raw.isReady === false)
         raw.destroy?.(); // reconnecting: nothing to wait for
@@ -319,16 +266,4 @@ export class RedisClaimStore implements ClaimStore {
       throw asStoreError('Redis could not read the claim', cause);
     }
   }
-}
-
-function asStoreError(what: string, cause: unknown): StoreError {
-  return cause instanceof StoreError ? cause : new StoreError(what, { cause });
-}
-
-/** `promise`, or a StoreError after `ms`; a rejection becomes a StoreError too. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  const failed = promise.catch((cause: unknown) => {
-    throw new StoreError(what, { cause });
-  });
-  return timeBound(failed, ms, () => new StoreError(`${what} within ${ms} ms`));
 }

@@ -45,7 +45,8 @@ export class ReplicaWait {
     }
     if (typeof acks !== 'number' || acks < this.replicas) {
       throw new StoreError(
-        `Redis confirmed the claim on ${String(acks)} of ${this.replicas} replicas within ${this.timeout} ms; the claim is kept and the token refused`,
+        `Redis confirmed the claim on ${String(acks)} of ${this.replicas} replicas within ${this.timeout} ms; ` +
+          'the claim is kept and the token refused',
       );
     }
   }

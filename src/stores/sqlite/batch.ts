@@ -1,38 +1,11 @@
+import type { PendingClaim } from '../pending-claims.js';
 import type { SqliteConnection } from './connection.js';
-
-/** A claim waiting for the next transaction of the SQLite claim store. */
-export interface PendingClaim {
-  /** The row key (Keyv's prefix included). */
-  key: string;
-  /** The row value: Keyv JSON with the expiry and the per-claim id. */
-  value: string;
-  now: number;
-  resolve(won: boolean): void;
-  reject(err: unknown): void;
-}
-
-/**
- * The claims for one transaction: at most `max`, each key once. A repeated
- * key waits for the next transaction, so it sees this one's row.
- */
-export function takeBatch(pending: PendingClaim[], max: number): { batch: PendingClaim[]; rest: PendingClaim[] } {
-  const batch: PendingClaim[] = [];
-  const keys = new Set<string>();
-  const rest: PendingClaim[] = [];
-  for (const item of pending) {
-    if (batch.length < max && !keys.has(item.key)) {
-      keys.add(item.key);
-      batch.push(item);
-    } else {
-      rest.push(item);
-    }
-  }
-  return { batch, rest };
-}
 
 /**
  * Writes `batch` in one `BEGIN IMMEDIATE ... COMMIT`: each key is inserted,
  * or replaces a row whose Keyv expiry has passed by that claim's own `now`.
+ * @example
+ * const won = await writeBatch(conn, 'keyv', queue.take(256).claims);
  * @returns the keys that won (a row came back for them and the commit succeeded).
  * @throws the SQLite error, after a rollback.
  */

@@ -1,4 +1,5 @@
 import { StoreError } from '../../errors.js';
+import { asStoreError } from '../store-error.js';
 import { SqliteFileWatch, type FileIdentity } from './file.js';
 
 type Rows = Array<Record<string, unknown>>;
@@ -51,9 +52,7 @@ function isBusy(err: unknown): boolean {
 
 /** A SQLite failure as a StoreError (503) saying what failed; a lock past the busy timeout says so. */
 export function storeError(what: string, cause: unknown): StoreError {
-  if (cause instanceof StoreError) return cause;
-  const reason = isBusy(cause) ? `${what}: the database stayed locked past the busy timeout` : `${what}`;
-  return new StoreError(reason, { cause });
+  return asStoreError(isBusy(cause) ? `${what}: the database stayed locked past the busy timeout` : what, cause);
 }
 
 /** The refusal of a closed store: for good, it never opens again. */
