@@ -2,37 +2,33 @@
  * The background purge of a store that keeps expired rows (SQLite,
  * PostgreSQL): `purge()` every `ms`, on a timer that never keeps the process
  * alive. A purge that fails is retried at the next tick (never an unhandled
- * rejection). `ms` 0 turns it off.
+ * rejection).
  *
  * @example
- * const purging = new PurgeTimer(60_000, () => store.purge());
- * purging.start(); // once the store is open; again is a no-op
- * purging.stop(); // on close
+ * this.timer ??= PurgeTimer.start(60_000, () => this.purge()); // once the store is open
+ * this.timer?.stop(); // on close
+ * this.timer = undefined;
  */
 export class PurgeTimer {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private constructor(private readonly handle: ReturnType<typeof setInterval>) {}
 
   /**
-   * @param ms ms between two purges; 0: never. @default none: the store's `purgeInterval`.
+   * Starts purging every `ms`.
+   * @param ms ms between two purges; 0: never (returns undefined). @default none: the store's `purgeInterval`.
    * @param purge deletes what has expired.
+   * @returns the running timer, or undefined when `ms` is 0.
    */
-  constructor(
-    private readonly ms: number,
-    private readonly purge: () => Promise<unknown>,
-  ) {}
-
-  /** Starts purging, unless `ms` is 0 or it already runs. */
-  start(): void {
-    if (this.ms === 0 || this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      this.purge().catch(() => undefined); // a busy or unreachable store is purged at the next tick
-    }, this.ms);
-    (this.timer as { unref?: () => unknown }).unref?.(); // a number outside Node: nothing to unref
+  static start(ms: number, purge: () => Promise<unknown>): PurgeTimer | undefined {
+    if (ms === 0) return undefined;
+    const handle = setInterval(() => {
+      purge().catch(() => undefined); // a busy or unreachable store is purged at the next tick
+    }, ms);
+    (handle as { unref?: () => unknown }).unref?.(); // a number outside Node: nothing to unref
+    return new PurgeTimer(handle);
   }
 
   /** Stops purging. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.handle);
   }
 }

@@ -67,7 +67,8 @@ export class PostgresClaimStore implements ClaimStore {
   private readonly pending = new PendingClaims('follow');
   private running = 0;
   private flushQueued = false;
-  private readonly purging: PurgeTimer;
+  /** The background purge while it runs (none when `purgeInterval` is 0, or once closed). */
+  private timer: PurgeTimer | undefined;
   private stopSafetyChecks: (() => void) | undefined;
   private closed = false;
   private readonly ownsPool: boolean;
@@ -91,7 +92,6 @@ export class PostgresClaimStore implements ClaimStore {
     this.maxConcurrentStatements = checkNumber('PostgresClaimStore maxConcurrentStatements', options.maxConcurrentStatements, 4, count);
     this.safetyCheckInterval = checkSafetyInterval('PostgresClaimStore safetyCheckInterval', options.safetyCheckInterval);
     this.ownsPool = owned;
-    this.purging = new PurgeTimer(this.purgeInterval, () => this.purge());
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
 
@@ -134,7 +134,7 @@ export class PostgresClaimStore implements ClaimStore {
       if (table?.unlogged === true)
         throw new StoreError('The claim table is UNLOGGED, so a PostgreSQL crash would empty it: ALTER TABLE ... SET LOGGED');
       this.isReady = true;
-      if (!this.closed) this.purging.start();
+      if (!this.closed) this.timer ??= PurgeTimer.start(this.purgeInterval, () => this.purge());
       this.startSafetyChecks();
     })().catch((cause: unknown) => {
       this.forgetSetup(); // try again on the next call
@@ -284,7 +284,8 @@ export class PostgresClaimStore implements ClaimStore {
    */
   async close(): Promise<void> {
     this.closed = true;
-    this.purging.stop();
+    this.timer?.stop();
+    this.timer = undefined;
     this.stopSafetyChecks?.();
     this.stopSafetyChecks = undefined;
     if (!this.ownsPool) return;

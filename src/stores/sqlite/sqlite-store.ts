@@ -91,7 +91,8 @@ export class SqliteClaimStore implements ClaimStore {
   /** A key asked for twice waits for the next transaction, so it sees this one's row. */
   private readonly pending = new PendingClaims('next-batch');
   private flushQueued = false;
-  private readonly purging: PurgeTimer;
+  /** The background purge while it runs (none when `purgeInterval` is 0, or once closed). */
+  private timer: PurgeTimer | undefined;
   private closed = false;
   private readonly ownsConnection: boolean;
 
@@ -112,7 +113,6 @@ export class SqliteClaimStore implements ClaimStore {
     if (typeof createDirectory !== 'boolean') throw new ConfigError('SqliteClaimStore createDirectory must be true or false');
     this.createDirectory = createDirectory;
     this.ownsConnection = owned;
-    this.purging = new PurgeTimer(this.purgeInterval, () => this.purge());
     this.opening = bindKeyv(keyv, (opened) => this.attach(opened));
   }
 
@@ -195,7 +195,7 @@ export class SqliteClaimStore implements ClaimStore {
       throw storeError('The SQLite claim store could not be opened', cause);
     }
     if (this.closed) throw closedError();
-    this.purging.start();
+    this.timer ??= PurgeTimer.start(this.purgeInterval, () => this.purge());
     return this.conn;
   }
 
@@ -292,7 +292,8 @@ export class SqliteClaimStore implements ClaimStore {
    */
   async close(): Promise<void> {
     this.closed = true;
-    this.purging.stop();
+    this.timer?.stop();
+    this.timer = undefined;
     this.pending.rejectAll(closedError);
     await this.serial(async () => {
       const conn = this.conn;
