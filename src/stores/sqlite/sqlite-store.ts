@@ -1,4 +1,4 @@
-// About 320 lines, past the ~300 of the style guide, on purpose: one class whose
+// About 330 lines, past the ~300 of the style guide, on purpose: one class whose
 // every statement goes through one queue (see "One statement at a time" below),
 // and whose JSDoc states its guarantees (55 lines). The rest is already apart:
 // batch.ts (the transaction), connection.ts (a prepared connection), file.ts
