@@ -1,5 +1,5 @@
-import { checkServer, type InfoClient } from '../stores/redis-checks.js';
-import { timeBound } from '../stores/time-bound.js';
+import { checkServer, type InfoClient } from '../stores/redis/checks.js';
+import { timeBound } from '../stores/timeouts.js';
 import type { Finding } from './finding.js';
 import { describeError } from './redact.js';
 

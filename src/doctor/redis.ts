@@ -1,8 +1,8 @@
 import type Keyv from 'keyv';
-import type { InfoClient } from '../stores/redis-checks.js';
-import { RedisClaimStore } from '../stores/redis-store.js';
+import type { InfoClient } from '../stores/redis/checks.js';
+import { RedisClaimStore } from '../stores/redis/redis-store.js';
 import { loadPeer, namedExport } from '../stores/optional-peer.js';
-import { timeBound } from '../stores/time-bound.js';
+import { timeBound } from '../stores/timeouts.js';
 import { UnreachableError, type Finding } from './finding.js';
 import { checkRedisServer, infoFields, type RedisExpectations } from './redis-server.js';
 import { describeError, maskUrl } from './redact.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimStore } from '../stores/claim-store.js';
-import { timeBound } from '../stores/time-bound.js';
+import { timeBound } from '../stores/timeouts.js';
 import type { Finding } from './finding.js';
 import { describeError } from './redact.js';
 
