@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { jwtOnce, routeScope, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
+import { jwtOnce, routeScope, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express/index.js';
 import { expressjwt } from 'express-jwt';
 import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { EXPRESS_VERSIONS } from '../helpers/express-versions.js';

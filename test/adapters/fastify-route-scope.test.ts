@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { routeScope, jwtOnce, type JwtOnceHook } from '../../adapters/fastify.js';
+import { routeScope, jwtOnce, type JwtOnceHook } from '../../adapters/fastify/index.js';
 import { MemoryStore } from '../../src/index.js';
 import { bodyOf, presentWithEachMethod, withBearer } from '../helpers/http.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import koaJwt from 'koa-jwt';
-import { jwtOnce, routeScope, type KoaJwtOnceOptions } from '../../adapters/koa.js';
+import { jwtOnce, routeScope, type KoaJwtOnceOptions } from '../../adapters/koa/index.js';
 import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
 import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';

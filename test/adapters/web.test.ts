@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { createWebGuard, withJwtOnce, type WebJwtOnceOptions } from '../../adapters/web.js';
+import { createWebGuard, withJwtOnce, type WebJwtOnceOptions } from '../../adapters/web/index.js';
 import { claimToken, MemoryStore, type Claim, type ClaimEvent, type ClaimStore } from '../../src/index.js';
 import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

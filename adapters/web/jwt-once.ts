@@ -1,7 +1,7 @@
 // Only Web-standard types (Request, Response, Headers) in the signatures:
 // the same code serves Node, Bun, Deno, Workers and Next.js route handlers.
-import { ConfigError, createRequestGuard, type Claim, type GuardOptions, type JwtOnceError, type RequestGuard } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
+import { ConfigError, createRequestGuard, type Claim, type GuardOptions, type JwtOnceError, type RequestGuard } from '../../src/index.js';
+import { refuse } from '../../src/refusal.js';
 
 /** Options of {@link createWebGuard} and {@link withJwtOnce}. Functions of the request receive the `Request`. */
 export type WebJwtOnceOptions = GuardOptions<Request> & {
@@ -119,5 +119,5 @@ export function withJwtOnce<Args extends unknown[]>(
   };
 }
 
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
+export type { Claim, GuardOptions } from '../../src/index.js';
+export { JwtOnceError } from '../../src/index.js';

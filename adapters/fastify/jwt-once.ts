@@ -7,11 +7,11 @@ import {
   type JwtPayload,
   type JwtOnceError,
   type RequestGuard,
-} from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
-import { isThenable } from '../src/thenable.js';
-import { sendRefusal } from './refusal/fastify.js';
+} from '../../src/index.js';
+import { refuse } from '../../src/refusal.js';
+import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../../src/route-scope.js';
+import { isThenable } from '../../src/thenable.js';
+import { sendRefusal } from './refusal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -236,6 +236,6 @@ export const jwtOncePlugin: FastifyPluginCallback<FastifyJwtOnceOptions> = Objec
   [Symbol.for('plugin-meta')]: { fastify: '5.x', name: 'jwt-once' },
 });
 
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type FastifyDpopOptions } from './fastify-dpop.js';
+export type { Claim, GuardOptions } from '../../src/index.js';
+export { JwtOnceError } from '../../src/index.js';
+export { dpopOnce, type FastifyDpopOptions } from './dpop-once.js';

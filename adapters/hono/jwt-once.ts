@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/hono.js';
-import { ANY_METHOD, noRouteMatched, routeLabel } from '../src/route-scope.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../../src/index.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
+import { ANY_METHOD, noRouteMatched, routeLabel } from '../../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */
 export type JwtOnceVariables = {
@@ -113,6 +113,6 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
   };
 }
 
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type DpopOnceVariables, type HonoDpopOptions } from './hono-dpop.js';
+export type { Claim, GuardOptions } from '../../src/index.js';
+export { JwtOnceError } from '../../src/index.js';
+export { dpopOnce, type DpopOnceVariables, type HonoDpopOptions } from './dpop-once.js';
