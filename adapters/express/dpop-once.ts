@@ -67,5 +67,3 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
 
   return expressMiddleware('dpopOnceMiddleware', guarded);
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -74,5 +74,3 @@ export function dpopOnce(options: FastifyDpopOptions = {}): onRequestHookHandler
     return undefined;
   };
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -57,5 +57,3 @@ export function dpopOnce(options: HonoDpopOptions = {}): MiddlewareHandler<{ Var
     return next();
   };
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -63,5 +63,3 @@ export function dpopOnce(options: KoaDpopOptions = {}): Middleware<DpopOnceState
     return next();
   };
 }
-
-export type { DpopGuardOptions, DpopProof };
