@@ -43,7 +43,7 @@ function isPem(input: string | Buffer): boolean {
  * How keys are checked: public-key algorithms, or HMAC with the rules of
  * {@link hmacSecretProblem} (no key-shaped secret, a minimum length).
  */
-export type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
+type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
 
 /**
  * The {@link KeyRules} for `algorithms` (already checked by {@link checkAlgorithms}).

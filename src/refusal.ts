@@ -14,7 +14,7 @@ import { errorResponse, type ErrorResponse } from './http-response.js';
  * isRefusal(new ReusedTokenError()); // true
  * isRefusal(new ConfigError('`scope` must return a string')); // false
  */
-export function isRefusal(err: unknown): err is JwtOnceError {
+function isRefusal(err: unknown): err is JwtOnceError {
   return err instanceof JwtOnceError && !(err instanceof ConfigError);
 }
 

@@ -14,7 +14,7 @@ import { describeVerifyError } from './verify-error.js';
 const { verify, decode } = jwt;
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
-export type AfterVerify<R> = (
+type AfterVerify<R> = (
   token: string,
   header: JwtHeader,
   payload: JwtPayload,
