@@ -28,7 +28,8 @@ export function checkAlgorithms(algorithms: unknown): Algorithm[] {
   const asymmetric = algorithms.some((a: string) => !a.startsWith('HS'));
   if (symmetric && asymmetric) {
     throw new ConfigError(
-      '`algorithms` mixes HMAC (HS*) with public-key algorithms; one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
+      '`algorithms` mixes HMAC (HS*) with public-key algorithms; ' +
+        'one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
     );
   }
   return [...new Set(algorithms as Algorithm[])];

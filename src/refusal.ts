@@ -30,7 +30,8 @@ function isRefusal(err: unknown): err is JwtOnceError {
  * try {
  *   claim = await guard.claim(req, header);
  * } catch (err) {
- *   return refuse(err, onError && ((e) => onError(e, req, res)), (answer) => res.writeHead(answer.status, answer.headers).end(answer.body));
+ *   const write = (answer: ErrorResponse) => res.writeHead(answer.status, answer.headers).end(answer.body);
+ *   return refuse(err, onError && ((e) => onError(e, req, res)), write);
  * }
  */
 export function refuse<R>(err: unknown, onError: ((err: JwtOnceError) => R) | undefined, write: (answer: ErrorResponse) => R): R {
