@@ -57,7 +57,10 @@ export default defineConfig(
               regex: '^\\.{1,2}/(?!.*\\.(js|json)$)',
               message: 'Relative imports name the .js file (TypeScript maps it to the .ts source).',
             },
-            { regex: '^(\\.{1,2}/)+index\\.js$|/src/index\\.js$', message: 'Import from the module that defines the name, not the src/index.ts barrel.' },
+            {
+              regex: '^(\\.{1,2}/)+index\\.js$|/src/index\\.js$',
+              message: 'Import from the module that defines the name, not the src/index.ts barrel.',
+            },
           ],
         },
       ],
