@@ -67,9 +67,8 @@ export default defineConfig(
     },
   },
   {
-    // Prettier wraps code at 140 columns but not strings or comments. src/stores/ joins when its restructure lands.
+    // Prettier wraps code at 140 columns but not strings or comments.
     files: ['src/**', 'adapters/**', 'scripts/**'],
-    ignores: ['src/stores/**'],
     rules: { 'max-len': ['error', { code: 140, ignoreUrls: true }] },
   },
 );
