@@ -14,7 +14,6 @@ const CLAIM_TEXTS: Readonly<Record<string, string>> = {
   aud: 'The token audience is not accepted',
   sub: 'The token subject is not accepted',
   nbf: 'The token is not valid yet (nbf)',
-  exp: 'The token is invalid: invalid exp value',
 };
 
 /** The client text per jose error `code`, the same texts jsonwebtoken's refusals get. */
@@ -48,6 +47,10 @@ export function describeJoseError(err: unknown): JwtOnceError {
       return new InvalidTokenError(reason === 'missing' ? 'The token has no iat' : 'The token is invalid: invalid iat value', {
         cause: err,
       });
+    }
+    // A timestamp that is not a number is malformed, not early or late.
+    if ((claim === 'nbf' || claim === 'exp') && reason === 'invalid') {
+      return new InvalidTokenError(`The token is invalid: invalid ${claim} value`, { cause: err });
     }
     const text = CLAIM_TEXTS[claim];
     if (text !== undefined) return new InvalidTokenError(text, { cause: err });
