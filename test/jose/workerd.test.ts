@@ -13,6 +13,7 @@ const WORKERD = findWorkerd();
 const REQUIRE_WORKERD = process.env.JWT_ONCE_REQUIRE_WORKERD === '1';
 const inWorkerd = WORKERD !== undefined || REQUIRE_WORKERD ? it : it.skip;
 if (WORKERD === undefined && !REQUIRE_WORKERD) {
+  // eslint-disable-next-line no-console -- says why the workerd run is skipped
   console.warn(`[jwt-once tests] skipping the jose workerd run: no workerd binary found; ${WORKERD_INSTALL}`);
 }
 
