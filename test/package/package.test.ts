@@ -239,6 +239,22 @@ describe('the package packed from a clean clone', () => {
     expect(stdout.split('\n').filter((line) => /@types\/node\//.test(line))).toEqual([]);
   });
 
+  it('runs `npx jwt-once doctor` from the tarball: JSON for memory://, exit 2 naming the missing @keyv/redis, usage on bad arguments', () => {
+    const npx = (args: string[]) => spawnSync('npx', ['--no', 'jwt-once', ...args], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    const memory = npx(['doctor', 'memory://', '--json']);
+    expect([memory.status, memory.stderr]).toEqual([0, '']);
+    expect(JSON.parse(memory.stdout)).toMatchObject({ store: 'memory://', kind: 'memory', verdict: 'safe', exitCode: 0 });
+    // No optional peer in the scratch project: the doctor names the package to install, and never the password.
+    const redis = npx(['doctor', 'redis://:packed-s3cret@127.0.0.1:9/0']);
+    expect(redis.status).toBe(2);
+    expect(redis.stdout).toContain('npm install @keyv/redis');
+    expect(redis.stdout).toContain('redis://:***@127.0.0.1:9/0');
+    expect(redis.stdout + redis.stderr).not.toContain('packed-s3cret');
+    const usage = npx(['doctor']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('Usage: jwt-once doctor');
+  });
+
   it('passes publint (strict)', () => {
     const out = run(join(BIN, 'publint'), ['--strict'], { cwd: tree });
     expect(out).not.toMatch(/Errors:|Warnings:|Suggestions:/);

@@ -1,7 +1,7 @@
 // Packs jwt-once as a clean clone would and installs the tarball as a user
 // would, for the packaging tests.
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -98,8 +98,17 @@ export function installTarball(project: string, tarball: string): 'npm' | 'unpac
   const target = join(project, 'node_modules/jwt-once');
   mkdirSync(target, { recursive: true });
   run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  const { dependencies = {} } = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const { dependencies = {}, bin = {} } = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    bin?: Record<string, string>;
+  };
   linkFromRoot(project, Object.keys(dependencies));
+  // As npm links a package's commands: node_modules/.bin/<name>, executable.
+  for (const [name, file] of Object.entries(bin)) {
+    mkdirSync(join(project, 'node_modules/.bin'), { recursive: true });
+    chmodSync(join(target, file), 0o755);
+    symlinkSync(join('..', 'jwt-once', file), join(project, 'node_modules/.bin', name));
+  }
   return 'unpacked';
 }
 
