@@ -32,3 +32,5 @@ export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/pos
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';
 export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
 export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';
+export { JwksUnavailableError } from './errors.js';
+export { jwks, type JwksOptions } from './jwks/index.js';
