@@ -18,7 +18,11 @@ export const FAILURE_BACKOFF = 1_000;
 /** A failure's message and its causes' messages, after the URL: what an operator reads in `detail`. */
 function describe(url: string, cause: unknown): string {
   const reasons: string[] = [];
-  for (let next = cause; next instanceof Error && reasons.length < 4; next = next.cause) reasons.push(next.message);
+  // Duck-typed: fetch's errors may come from another realm (a test runner's VM), where `instanceof Error` is false.
+  for (let next = cause as { message?: unknown; cause?: unknown } | undefined; reasons.length < 4; next = next.cause as typeof next) {
+    if (typeof next !== 'object' || next === null || typeof next.message !== 'string') break;
+    reasons.push(next.message);
+  }
   return `The key set at ${url} ${reasons.join(': ') || 'could not be fetched'}`;
 }
 
