@@ -135,6 +135,13 @@ export class StoreError extends JwtOnceError {
  *
  * Adapters answer it with a fixed message and the code only. Which URL failed
  * and why stays on the error, in `detail` and `cause`, for logs.
+ *
+ * @example
+ * try {
+ *   await claimToken(token, { secret: jwks({ uri }), algorithms: ['RS256'] });
+ * } catch (err) {
+ *   if (err instanceof JwksUnavailableError) logger.warn({ detail: err.detail }, 'key set down');
+ * }
  */
 export class JwksUnavailableError extends JwtOnceError {
   static readonly code = 'ERR_JWT_ONCE_JWKS_UNAVAILABLE' as const;

@@ -50,6 +50,10 @@ function report(hook: ((error: JwksUnavailableError) => unknown) | undefined, er
  *
  * Never rejects a promise nobody holds: a fetch's failure is recorded, and
  * only the tokens waiting for it are refused.
+ *
+ * @example
+ * const cache = new KeySetCache('https://idp.example/.well-known/jwks.json', config);
+ * const key = await cache.keyFor(header.alg, header.kid);
  */
 export class KeySetCache {
   private set: KeySet | undefined;

@@ -3,6 +3,12 @@ import type { JwksUnavailableError } from '../errors.js';
 /**
  * Options of {@link jwks}: where the key sets are (`uri`, or `issuers`) and
  * how long they are trusted. Durations are in milliseconds.
+ *
+ * @example
+ * const options: JwksOptions = {
+ *   issuers: { 'https://idp.example': 'https://idp.example/.well-known/jwks.json' },
+ *   ttl: 300_000, // refetch every 5 minutes unless Cache-Control says otherwise
+ * };
  */
 export interface JwksOptions {
   /**
