@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Jwt, VerifyOptions } from 'jsonwebtoken';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
+import { decodeUnverified } from './decode-unverified.js';
 import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
 import type { SecretResolver } from './key-input.js';
 import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache } from './keys.js';
@@ -11,7 +12,7 @@ import { describeVerifyError } from './verify-error.js';
 
 // The verification both `createClaimer` and `createTokenPeeker` run before their step:
 // its own file, so claim-token.ts and peek-token.ts are siblings that import it (no cycle).
-const { verify, decode } = jwt;
+const { verify } = jwt;
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
 export type AfterVerify<R> = (
@@ -69,22 +70,9 @@ export function createVerifyingStep<R>(
   };
   /** Only called with a key lookup function; a static key skips this await entirely. */
   async function keyFor(token: string): Promise<KeyObject> {
-    let decoded: ReturnType<typeof decode>;
-    try {
-      // jws.decode throws (a SyntaxError quoting the payload) on a non-JSON payload under `typ: JWT`.
-      decoded = decode(token, { complete: true });
-    } catch {
-      decoded = null;
-    }
-    if (
-      decoded === null ||
-      typeof decoded.header !== 'object' ||
-      decoded.header === null ||
-      typeof decoded.payload !== 'object' ||
-      decoded.payload === null
-    ) {
-      throw new InvalidTokenError('The token is malformed');
-    }
+    // What jsonwebtoken.decode(token, { complete: true }) gives, at a third of its cost (it runs before every verification).
+    const decoded = decodeUnverified(token);
+    if (decoded === null) throw new InvalidTokenError('The token is malformed');
     // A kid is a string (RFC 7515 s4.1.4): an array or object must not reach a lookup such as `keys[kid]`.
     if (decoded.header.kid !== undefined && typeof decoded.header.kid !== 'string') {
       throw new InvalidTokenError('The kid header must be a string');
