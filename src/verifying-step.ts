@@ -5,6 +5,7 @@ import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
 import { decodeUnverified } from './decode-unverified.js';
 import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
+import { isThenable } from './thenable.js';
 import type { SecretResolver } from './key-input.js';
 import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache } from './keys.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
@@ -68,8 +69,17 @@ export function createVerifyingStep<R>(
     ...(options.subject !== undefined && { subject: options.subject }),
     ...(maxAge !== undefined && { maxAge }),
   };
-  /** Only called with a key lookup function; a static key skips this await entirely. */
-  async function keyFor(token: string): Promise<KeyObject> {
+  /** A failed lookup as the token's refusal: a JwtOnceError as it is, anything else a 401 with it as the cause. */
+  function noKey(cause: unknown): JwtOnceError {
+    return cause instanceof JwtOnceError ? cause : new InvalidTokenError('No key was found for this token', { cause });
+  }
+
+  /**
+   * Only called with a key lookup function: its key, synchronously when the
+   * lookup answers synchronously (such as `jwks()` from a warm cache), so no
+   * await is added before verification. Throws (or rejects with) a JwtOnceError.
+   */
+  function keyFor(token: string): KeyObject | Promise<KeyObject> {
     // What jsonwebtoken.decode(token, { complete: true }) gives, at a third of its cost (it runs before every verification).
     const decoded = decodeUnverified(token);
     if (decoded === null) throw new InvalidTokenError('The token is malformed');
@@ -77,12 +87,25 @@ export function createVerifyingStep<R>(
     if (decoded.header.kid !== undefined && typeof decoded.header.kid !== 'string') {
       throw new InvalidTokenError('The kid header must be a string');
     }
+    let found: ReturnType<SecretResolver>;
     try {
-      return resolvedKeys.get(await resolver!(decoded.header, decoded.payload));
+      found = resolver!(decoded.header, decoded.payload);
+      if (!isThenable(found)) return resolvedKeys.get(found);
     } catch (cause) {
-      if (cause instanceof JwtOnceError) throw cause;
-      throw new InvalidTokenError('No key was found for this token', { cause });
+      throw noKey(cause);
     }
+    return Promise.resolve(found).then(
+      (key) => {
+        try {
+          return resolvedKeys.get(key);
+        } catch (cause) {
+          throw noKey(cause);
+        }
+      },
+      (cause: unknown) => {
+        throw noKey(cause);
+      },
+    );
   }
 
   /** Verifies with `key`, synchronously; throws a JwtOnceError. */
@@ -96,12 +119,23 @@ export function createVerifyingStep<R>(
   }
 
   if (staticKey === undefined) {
-    return async function claimer(token, context) {
-      checkTokenLength(token, maxTokenLength);
-      const key = await keyFor(token);
+    /** Verifies `token` with the key found, then runs the step. */
+    const verifyAndStep = (token: string, key: KeyObject, context: ClaimContext | undefined): Promise<R> => {
       const now = clock();
       const { header, payload } = verifyWith(token, key, now);
       return afterVerify(token, header, payload as JwtPayload, now, context);
+    };
+    // No async wrapper: a key found synchronously costs no microtask turn (see the static key below).
+    return function claimer(token, context) {
+      let key: KeyObject | Promise<KeyObject>;
+      try {
+        checkTokenLength(token, maxTokenLength);
+        key = keyFor(token);
+        if (!(key instanceof Promise)) return verifyAndStep(token, key, context);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return key.then((found) => verifyAndStep(token as string, found, context));
     };
   }
   // A static key: no await before the claim step, and its promise is returned
