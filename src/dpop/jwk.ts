@@ -12,7 +12,6 @@ import {
 import type { PublicJwk } from './public-jwk.js';
 
 export type { PublicJwk } from './public-jwk.js';
-export { MIN_RSA_MODULUS_BITS } from '../jwk-checks.js';
 
 /**
  * Checks that `jwk` is a public EC or RSA key usable with `alg`: a JSON

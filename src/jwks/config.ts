@@ -54,7 +54,8 @@ function checkUrl(name: string, value: unknown, allowHttp: boolean): string {
   }
   if (url.protocol === 'http:' && !allowHttp && !isLoopback(url.hostname)) {
     throw new ConfigError(
-      `jwks ${name} must be an https: URL (plain http: lets anyone on the path hand out signing keys); set allowHttp: true only for a trusted network`,
+      `jwks ${name} must be an https: URL (plain http: lets anyone on the path hand out signing keys); ` +
+        'set allowHttp: true only for a trusted network',
     );
   }
   if (url.username !== '' || url.password !== '') {
