@@ -9,10 +9,11 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
  */
 export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/** The members the RFC 7638 thumbprint hashes, in its lexicographic order, per key type (EC and RSA). */
+/** The members the RFC 7638 thumbprint hashes, in its lexicographic order, per key type (EC, RSA, OKP). */
 export const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   EC: ['crv', 'kty', 'x', 'y'],
   RSA: ['e', 'kty', 'n'],
+  OKP: ['crv', 'kty', 'x'],
 };
 
 /** The key type and curve each accepted public-key algorithm needs. */
@@ -26,6 +27,9 @@ export const KEY_TYPE_OF_ALG: Readonly<Record<string, { kty: string; crv?: strin
   PS256: { kty: 'RSA' },
   PS384: { kty: 'RSA' },
   PS512: { kty: 'RSA' },
+  // RFC 8037 (EdDSA) and RFC 9864 (Ed25519): only with a verifier that has them, see DpopOptions.verifier.
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
 };
 
 /** The smallest RSA modulus accepted, in bits (RFC 7518 s3.3 and s3.5: 2048 or larger). */
@@ -44,9 +48,9 @@ export function hasPrivateMember(jwk: Record<string, unknown>): boolean {
 }
 
 /**
- * The first required member of an EC or RSA `jwk` that is missing, empty or
+ * The first required member of an EC, RSA or OKP `jwk` that is missing, empty or
  * not base64url (the curve and key type must be non-empty strings), or
- * `undefined` when all are there. The key type itself must be EC or RSA.
+ * `undefined` when all are there. The key type itself must be one of those.
  *
  * @example
  * badRequiredMember({ kty: 'RSA', e: 'AQAB' }); // 'n'
@@ -64,7 +68,7 @@ export function badRequiredMember(jwk: Record<string, unknown>): string | undefi
 }
 
 /**
- * The public `KeyObject` of an EC or RSA `jwk` already checked with
+ * The public `KeyObject` of an EC, RSA or OKP `jwk` already checked with
  * {@link badRequiredMember}, made from its required members only (`kid`,
  * `alg`, `use` and any extension are left out of what Node parses).
  *

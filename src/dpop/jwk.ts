@@ -14,7 +14,7 @@ import type { PublicJwk } from './public-jwk.js';
 export type { PublicJwk } from './public-jwk.js';
 
 /**
- * Checks that `jwk` is a public EC or RSA key usable with `alg`: a JSON
+ * Checks that `jwk` is a public EC, RSA or OKP (Ed25519) key usable with `alg`: a JSON
  * object, no private member, every required member a non-empty base64url
  * string (the curve a name), and the key type and curve matching `alg`.
  *

@@ -33,7 +33,7 @@ function importOne(jwk: Record<string, unknown>): SetKey | undefined {
   if (use !== undefined && use !== 'sig') return undefined;
   if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return undefined;
   // Only EC and RSA (what jsonwebtoken verifies): an OKP, or anything malformed, is left out.
-  if (badRequiredMember(jwk) !== undefined) return undefined;
+  if ((jwk.kty !== 'EC' && jwk.kty !== 'RSA') || badRequiredMember(jwk) !== undefined) return undefined;
   let key: KeyObject;
   try {
     key = importRequiredMembers(jwk);

@@ -31,6 +31,7 @@ import type * as fastifyAdapter from '../../adapters/fastify/index.js';
 import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify/index.js';
 import { createDpopChecker } from '../../src/dpop/index.js';
 import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
+import { joseVerifier } from '../../src/jose/index.js';
 import {
   claimToken,
   closeStores,
@@ -334,4 +335,13 @@ export async function jwksUri(token: string, logger: Logger) {
     if (err instanceof JwksUnavailableError) logger.error({ detail: err.detail }, 'key set down: 503, retry later');
     else throw err;
   }
+}
+
+/** docs/guides/jose.md: an EdDSA-signed device login (test/jose/adapters.test.ts runs it on every framework). */
+export function joseDeviceLogin(app: express.Express, { jwtOnce }: typeof expressAdapter) {
+  app.post(
+    '/device-login',
+    jwtOnce({ secret: process.env.ED25519_PUBLIC_KEY_PEM!, algorithms: ['EdDSA'], verifier: joseVerifier }),
+    (req: JwtOnceRequest, res) => res.json({ device: req.auth?.sub }),
+  );
 }
