@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose,jwks]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { runDpop } from './dpop.js';
 import { args, fmtRatio, log, rows, skipped, storeRates, type Row } from './harness.js';
 import { runHttp } from './http.js';
 import { runJose } from './jose.js';
+import { runJwks } from './jwks.js';
 import { runMemory } from './memory.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
@@ -23,6 +24,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['memory', runMemory],
   ['dpop', runDpop],
   ['jose', runJose],
+  ['jwks', runJwks],
 ];
 
 const ROOT = join(__dirname, '..');

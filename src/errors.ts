@@ -12,6 +12,7 @@ export type JwtOnceErrorCode =
   | 'ERR_JWT_ONCE_EXPIRED'
   | 'ERR_JWT_ONCE_REUSED'
   | 'ERR_JWT_ONCE_STORE'
+  | 'ERR_JWT_ONCE_JWKS_UNAVAILABLE'
   | 'ERR_JWT_ONCE_CONFIG'
   | 'ERR_JWT_ONCE_DPOP'
   | 'ERR_JWT_ONCE_DPOP_REUSED'
@@ -122,6 +123,36 @@ export class StoreError extends JwtOnceError {
   readonly detail: string;
   constructor(message = 'The claim store is unavailable', options?: { cause?: unknown; detail?: string }) {
     super(StoreError.code, 503, message, options);
+    this.detail = options?.detail ?? causeChain(message, options?.cause);
+  }
+}
+
+/**
+ * The key set (JWKS) a token needs could not be fetched (503), and no cached
+ * keys may stand in for it: the fetch failed, timed out or gave no usable key
+ * set, and the last good set is missing or older than `maxStale`. The token
+ * was refused, never accepted, and not claimed: retrying later is safe.
+ *
+ * Adapters answer it with a fixed message and the code only. Which URL failed
+ * and why stays on the error, in `detail` and `cause`, for logs.
+ *
+ * @example
+ * try {
+ *   await claimToken(token, { secret: jwks({ uri }), algorithms: ['RS256'] });
+ * } catch (err) {
+ *   if (err instanceof JwksUnavailableError) logger.warn({ detail: err.detail }, 'key set down');
+ * }
+ */
+export class JwksUnavailableError extends JwtOnceError {
+  static readonly code = 'ERR_JWT_ONCE_JWKS_UNAVAILABLE' as const;
+  /**
+   * What failed, for operators: the message and its `cause` chain, e.g.
+   * `The key set at https://idp.example/jwks.json did not answer within 5000 ms`.
+   * Names the key set's URL: log it, never send it to a client.
+   */
+  readonly detail: string;
+  constructor(message = 'The key set is unavailable', options?: { cause?: unknown; detail?: string }) {
+    super(JwksUnavailableError.code, 503, message, options);
     this.detail = options?.detail ?? causeChain(message, options?.cause);
   }
 }

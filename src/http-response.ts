@@ -23,6 +23,10 @@ const TITLES: Record<number, string> = {
 const SERVER_DETAILS: Record<number, string> = {
   503: 'The claim store is unavailable; retry later',
 };
+/** The same, per code where one status has several causes. */
+const SERVER_DETAILS_BY_CODE: Partial<Record<string, string>> = {
+  ERR_JWT_ONCE_JWKS_UNAVAILABLE: 'The key set is unavailable; retry later',
+};
 const SERVER_DETAIL = 'The request could not be checked';
 
 /** Seconds a client is told to wait after a store failure. */
@@ -68,7 +72,7 @@ export function errorResponse(err: JwtOnceError): ErrorResponse {
     type: 'about:blank',
     title: TITLES[status] ?? 'Error',
     status,
-    detail: status >= 500 ? (SERVER_DETAILS[status] ?? SERVER_DETAIL) : err.message,
+    detail: status >= 500 ? (SERVER_DETAILS_BY_CODE[err.code] ?? SERVER_DETAILS[status] ?? SERVER_DETAIL) : err.message,
     code: err.code,
   });
   return { status, headers, body };

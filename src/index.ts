@@ -38,3 +38,5 @@ export type { PostgresClaimStoreOptions } from './stores/postgres/options.js';
 export { KeyvLockedStore } from './stores/keyv/locked-store.js';
 export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
 export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';
+export { JwksUnavailableError } from './errors.js';
+export { jwks, type JwksOptions } from './jwks/index.js';

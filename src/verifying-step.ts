@@ -3,7 +3,9 @@ import jwt from 'jsonwebtoken';
 import type { Jwt, VerifyOptions } from 'jsonwebtoken';
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep, type ClaimStep } from './claim-step.js';
+import { decodeUnverified } from './decode-unverified.js';
 import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
+import { isThenable } from './thenable.js';
 import type { SecretResolver } from './key-input.js';
 import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache } from './keys.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
@@ -12,7 +14,7 @@ import { describeVerifyError } from './verify-error.js';
 
 // The verification both `createClaimer` and `createTokenPeeker` run before their step:
 // its own file, so claim-token.ts and peek-token.ts are siblings that import it (no cycle).
-const { verify, decode } = jwt;
+const { verify } = jwt;
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
 type AfterVerify<R> = (token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined) => Promise<R>;
@@ -63,34 +65,43 @@ export function createVerifyingStep<R>(
     ...(options.subject !== undefined && { subject: options.subject }),
     ...(maxAge !== undefined && { maxAge }),
   };
-  /** Only called with a key lookup function; a static key skips this await entirely. */
-  async function keyFor(token: string): Promise<KeyObject> {
-    let decoded: ReturnType<typeof decode>;
-    try {
-      // jws.decode throws (a SyntaxError quoting the payload) on a non-JSON payload under `typ: JWT`.
-      decoded = decode(token, { complete: true });
-    } catch {
-      decoded = null;
-    }
-    if (
-      decoded === null ||
-      typeof decoded.header !== 'object' ||
-      decoded.header === null ||
-      typeof decoded.payload !== 'object' ||
-      decoded.payload === null
-    ) {
-      throw new InvalidTokenError('The token is malformed');
-    }
+  /** A failed lookup as the token's refusal: a JwtOnceError as it is, anything else a 401 with it as the cause. */
+  function noKey(cause: unknown): JwtOnceError {
+    return cause instanceof JwtOnceError ? cause : new InvalidTokenError('No key was found for this token', { cause });
+  }
+
+  /**
+   * Only called with a key lookup function: its key, synchronously when the
+   * lookup answers synchronously (such as `jwks()` from a warm cache), so no
+   * await is added before verification. Throws (or rejects with) a JwtOnceError.
+   */
+  function keyFor(token: string): KeyObject | Promise<KeyObject> {
+    // What jsonwebtoken.decode(token, { complete: true }) gives, at a third of its cost (it runs before every verification).
+    const decoded = decodeUnverified(token);
+    if (decoded === null) throw new InvalidTokenError('The token is malformed');
     // A kid is a string (RFC 7515 s4.1.4): an array or object must not reach a lookup such as `keys[kid]`.
     if (decoded.header.kid !== undefined && typeof decoded.header.kid !== 'string') {
       throw new InvalidTokenError('The kid header must be a string');
     }
+    let found: ReturnType<SecretResolver>;
     try {
-      return resolvedKeys.get(await resolver!(decoded.header, decoded.payload));
+      found = resolver!(decoded.header, decoded.payload);
+      if (!isThenable(found)) return resolvedKeys.get(found);
     } catch (cause) {
-      if (cause instanceof JwtOnceError) throw cause;
-      throw new InvalidTokenError('No key was found for this token', { cause });
+      throw noKey(cause);
     }
+    return Promise.resolve(found).then(
+      (key) => {
+        try {
+          return resolvedKeys.get(key);
+        } catch (cause) {
+          throw noKey(cause);
+        }
+      },
+      (cause: unknown) => {
+        throw noKey(cause);
+      },
+    );
   }
 
   /** Verifies with `key`, synchronously; throws a JwtOnceError. */
@@ -121,12 +132,23 @@ export function createVerifyingStep<R>(
     };
   }
   if (staticKey === undefined) {
-    return async function claimer(token, context) {
-      checkTokenLength(token, maxTokenLength);
-      const key = await keyFor(token);
+    /** Verifies `token` with the key found, then runs the step. */
+    const verifyAndStep = (token: string, key: KeyObject, context: ClaimContext | undefined): Promise<R> => {
       const now = clock();
       const { header, payload } = verifyWith(token, key, now);
       return afterVerify(token, header, payload as JwtPayload, now, context);
+    };
+    // No async wrapper: a key found synchronously costs no microtask turn (see the static key below).
+    return function claimer(token, context) {
+      let key: KeyObject | Promise<KeyObject>;
+      try {
+        checkTokenLength(token, maxTokenLength);
+        key = keyFor(token);
+        if (!(key instanceof Promise)) return verifyAndStep(token, key, context);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return key.then((found) => verifyAndStep(token as string, found, context));
     };
   }
   // A static key: no await before the claim step, and its promise is returned

@@ -52,6 +52,8 @@ import {
   webServed,
   clientAssertion,
   dpopChecker,
+  jwksIssuers,
+  jwksUri,
   type Logger,
 } from './readme-snippets.js';
 
@@ -284,6 +286,8 @@ it('core, hooks, stores: what the snippets promise happens', async () => {
     ownPostgresKeyv,
     dpopChecker,
     clientAssertion,
+    jwksIssuers,
+    jwksUri,
     magicLink,
     shutdown,
   ];

@@ -37,6 +37,8 @@ import {
   closeStores,
   createClaimer,
   createTokenPeeker,
+  jwks,
+  JwksUnavailableError,
   MemoryStore,
   RedisClaimStore,
   type ClaimStore,
@@ -309,6 +311,30 @@ export function ownStore() {
     },
   };
   return { store, claims };
+}
+
+export function jwksIssuers(app: Express, transfer: RequestHandler, { jwtOnce }: typeof expressAdapter) {
+  const secret = jwks({
+    issuers: {
+      'https://idp.example': 'https://idp.example/.well-known/jwks.json',
+      'https://login.partner.example': 'https://login.partner.example/keys',
+    },
+  });
+  app.post('/api/transfer', jwtOnce({ secret, algorithms: ['RS256', 'ES256'], audience: 'https://api.example' }), transfer);
+}
+
+export async function jwksUri(token: string, logger: Logger) {
+  const secret = jwks({
+    uri: 'https://idp.example/.well-known/jwks.json',
+    onError: (err) => logger.warn({ code: err.code, detail: err.detail }, 'JWKS fetch failed'), // the URL and why
+  });
+  try {
+    const { payload } = await claimToken(token, { secret, algorithms: ['RS256'], issuer: 'https://idp.example' });
+    logger.warn({ sub: payload.sub }, 'first use');
+  } catch (err) {
+    if (err instanceof JwksUnavailableError) logger.error({ detail: err.detail }, 'key set down: 503, retry later');
+    else throw err;
+  }
 }
 
 /** docs/guides/jose.md: an EdDSA-signed device login (test/jose/adapters.test.ts runs it on every framework). */

@@ -2,7 +2,7 @@
 // the ES2022 and DOM libraries and `"types": []`, so no `@types/node` is loaded.
 
 /** The consumer: `jwt-once`, `jwt-once/web` and `jwt-once/hono` with bytes, a resolver, environment bindings and Workers-style arguments. */
-export const WEB_CONSUMER = `import { claimToken, optionsFromEnv, type ClaimOptions, type KeyInput, type SecretResolver } from 'jwt-once';
+export const WEB_CONSUMER = `import { claimToken, jwks, optionsFromEnv, type ClaimOptions, type JwksOptions, type KeyInput, type SecretResolver } from 'jwt-once';
 import { createWebGuard, withJwtOnce, JwtOnceError, type WebJwtOnceOptions } from 'jwt-once/web';
 import { jwtOnce, type HonoJwtOnceOptions } from 'jwt-once/hono';
 interface Env { REGION: string }
@@ -18,6 +18,8 @@ export default {
   fetch: withJwtOnce((_request: Request, claim, env: Env) => Response.json({ sub: claim.payload.sub, region: env.REGION }), options),
 };
 const honoOptions: HonoJwtOnceOptions = { secret, algorithms: ['HS256'] };
+const jwksOptions: JwksOptions = { issuers: { 'https://idp.example': 'https://idp.example/.well-known/jwks.json' }, maxStale: 0 };
+export const fromKeySet = createWebGuard({ secret: jwks(jwksOptions), algorithms: ['RS256'] });
 export const honoMiddleware = jwtOnce(honoOptions);
 export function fromBindings(env: Record<string, string | undefined>): Partial<ClaimOptions> {
   return optionsFromEnv(env);
