@@ -1,0 +1,48 @@
+// The Worker of the Durable Object tests (test/stores/durable-objects.test.ts),
+// bundled from the sources by esbuild and served by workerd with the
+// JwtOnceClaims class on local disk storage.
+//   POST /store    a store call (store-endpoint.ts) on env.JWT_ONCE (4 shards)
+//   POST /present?n=N  the bearer token presented N times at once to claimToken: { passed, codes }
+//   POST /guarded[?broken=1]  withJwtOnce (jwt-once/web) on env.JWT_ONCE, or on env.BROKEN (an object that fails)
+import { withJwtOnce } from '../../../adapters/web.js';
+import { claimToken } from '../../../src/index.js';
+import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } from '../../../src/stores/cloudflare/index.js';
+import { storeEndpoint } from '../edge/store-endpoint.js';
+
+export { JwtOnceClaims };
+
+/** A Durable Object that is there but cannot answer (what an overloaded or reset object gives the stub). */
+export class Unavailable {
+  fetch(): Promise<Response> {
+    return Promise.reject(new Error('Durable Object is overloaded. Requests queued for too long.'));
+  }
+}
+
+interface Env {
+  JWT_ONCE: DurableObjectNamespaceLike;
+  BROKEN: DurableObjectNamespaceLike;
+  SECRET: string;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const store = durableObjectStore(url.searchParams.has('broken') ? env.BROKEN : env.JWT_ONCE, { shards: 4 });
+    if (url.pathname === '/store') return storeEndpoint(store, request);
+    const token = (request.headers.get('authorization') ?? '').replace(/^Bearer /, '');
+    const options = { secret: env.SECRET, algorithms: ['HS256' as const], store, storeTimeout: 10_000 };
+    if (url.pathname === '/present') {
+      const outcomes = await Promise.all(
+        Array.from({ length: Number(url.searchParams.get('n') ?? 1) }, async () =>
+          claimToken(token, options).then(
+            () => 'passed',
+            (err: { code?: string }) => String(err.code),
+          ),
+        ),
+      );
+      return Response.json({ passed: outcomes.filter((o) => o === 'passed').length, codes: [...new Set(outcomes)].sort() });
+    }
+    if (url.pathname === '/guarded') return withJwtOnce((_req, claim) => Response.json({ sub: claim.payload.sub }), options)(request);
+    return new Response('not found', { status: 404 });
+  },
+};
