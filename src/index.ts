@@ -32,3 +32,12 @@ export { PostgresClaimStore, type PostgresClaimStoreOptions } from './stores/pos
 export { KeyvLockedStore } from './stores/keyv-locked-store.js';
 export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type TokenState } from './peek-token.js';
 export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';
+export {
+  denoKvStore,
+  type DenoKvAtomicLike,
+  type DenoKvClaimStore,
+  type DenoKvEntryLike,
+  type DenoKvKey,
+  type DenoKvLike,
+  type DenoKvStoreOptions,
+} from './stores/deno-kv/index.js';
