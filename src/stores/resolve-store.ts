@@ -9,6 +9,7 @@ import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
 import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
+import { refuseEventuallyConsistent } from './eventual/eventually-consistent.js';
 import { openPostgresStore } from './postgres-url.js';
 import { handleOpenFailure, type KeyvSqliteAdapter } from './sqlite-connection.js';
 import { ensureDirectoryOf } from './sqlite-file.js';
@@ -223,6 +224,7 @@ export async function closeStores(): Promise<void> {
  * - `new Keyv()` (Map): {@link KeyvMapStore};
  * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore}; on `@keyv/postgres`: {@link PostgresClaimStore};
  * - a Keyv 6 instance or adapter: refused, naming the supported versions;
+ * - a Cloudflare Workers KV namespace, or a Keyv over Workers KV or `@keyv/dynamo` (eventually consistent): refused, always;
  * - any other Keyv adapter: refused, unless `allowNonAtomicStore: true` ({@link KeyvLockedStore}, one process only);
  * - a string: {@link openStore}.
  *
@@ -237,6 +239,7 @@ export function resolveStore(option: StoreOption | undefined, options: ResolveSt
   if (typeof option !== 'object') {
     throw new ConfigError('`store` must be a ClaimStore, a Keyv instance or a store URL');
   }
+  refuseEventuallyConsistent(option); // Workers KV, @keyv/dynamo: never, allowNonAtomicStore included
   if (isClaimStore(option)) return option;
   refuseUnsupportedKeyv(option);
   if (isKeyv(option)) {

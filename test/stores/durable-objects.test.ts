@@ -136,4 +136,16 @@ describeInWorkerd('Durable Object store (jwt-once/cloudflare) in workerd, local 
     const call = { op: 'claim' as const, args: [`broken:${randomUUID()}`, Date.now() + 60_000, Date.now(), 'i'] };
     await expect(callStore(url(), call, '/store?broken=1')).rejects.toMatchObject({ cause: 'ERR_JWT_ONCE_STORE' });
   });
+
+  it('a real Workers KV binding is refused at creation: ConfigError naming a Durable Object or Redis', async () => {
+    const res = await fetch(`${url()}/kv-refused`);
+    const answers = (await res.json()) as Record<string, { code?: string; message: string } | 'accepted'>;
+    for (const [name, answer] of Object.entries(answers)) {
+      expect([name, answer === 'accepted' ? answer : answer.code]).toEqual([name, 'ERR_JWT_ONCE_CONFIG']);
+    }
+    expect(answers.resolveStore).toMatchObject({
+      message: expect.stringMatching(/Workers KV.*eventually consistent.*Durable Object.*Redis/),
+    });
+    expect(answers.durableObjectStore).toMatchObject({ message: expect.stringMatching(/Workers KV namespace/) });
+  });
 });

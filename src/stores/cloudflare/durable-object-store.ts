@@ -1,6 +1,7 @@
 import { ConfigError, StoreError } from '../../errors.js';
 import { checkNumber } from '../../option-checks.js';
 import type { ClaimStore } from '../claim-store.js';
+import { isWorkersKvNamespace } from '../eventual/eventually-consistent.js';
 import { CLAIMS_URL, type ClaimsOperation } from './claims-protocol.js';
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from './durable-object-types.js';
 import { shardOf } from './shard.js';
@@ -53,7 +54,7 @@ function isNamespace(value: unknown): value is DurableObjectNamespaceLike {
  * claim, which `claimToken` turns into a 503: never a pass.
  *
  * @param namespace the Durable Object binding of `JwtOnceClaims` (`env.JWT_ONCE`).
- * @throws {ConfigError} when `namespace` is not a Durable Object namespace, or `shards` is not a positive integer.
+ * @throws {ConfigError} when `namespace` is not a Durable Object namespace (a Workers KV namespace is named as such), or `shards` is not a positive integer.
  * @example
  * import { Hono } from 'hono';
  * import { jwtOnce } from 'jwt-once/hono';
@@ -68,6 +69,11 @@ export function durableObjectStore(
   namespace: DurableObjectNamespaceLike,
   options: DurableObjectStoreOptions = {},
 ): DurableObjectClaimStore {
+  if (isWorkersKvNamespace(namespace)) {
+    throw new ConfigError(
+      'durableObjectStore() was given a Workers KV namespace: KV is eventually consistent and cannot hold claims; bind the JwtOnceClaims Durable Object class and pass that binding (docs/stores/durable-objects.md)',
+    );
+  }
   if (!isNamespace(namespace)) {
     throw new ConfigError(
       'durableObjectStore() needs the Durable Object namespace binding of the JwtOnceClaims class (env.JWT_ONCE); see docs/stores/durable-objects.md',

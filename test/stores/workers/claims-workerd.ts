@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleForWorkers, COMPATIBILITY, optionalPeers, startWorkerd } from '../../package/edge.js';
 
-/** The config.capnp of the claims Worker: JWT_ONCE (JwtOnceClaims), BROKEN (an object that fails), SECRET. */
+/** The config.capnp of the claims Worker: JWT_ONCE (JwtOnceClaims), BROKEN (an object that fails), SECRET, KV (a Workers KV binding, never read). */
 export function claimsWorkerConfig(storage: string, secret: string): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -25,6 +25,7 @@ const worker :Workerd.Worker = (
     (name = "JWT_ONCE", durableObjectNamespace = "JwtOnceClaims"),
     (name = "BROKEN", durableObjectNamespace = "Unavailable"),
     (name = "SECRET", text = ${JSON.stringify(secret)}),
+    (name = "KV", kvNamespace = "main"),
   ],
 );
 `;

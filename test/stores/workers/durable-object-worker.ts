@@ -4,8 +4,9 @@
 //   POST /store    a store call (store-endpoint.ts) on env.JWT_ONCE (4 shards)
 //   POST /present?n=N  the bearer token presented N times at once to claimToken: { passed, codes }
 //   POST /guarded[?broken=1]  withJwtOnce (jwt-once/web) on env.JWT_ONCE, or on env.BROKEN (an object that fails)
+//   GET  /kv-refused  what resolveStore, withJwtOnce and durableObjectStore say to a real Workers KV binding (env.KV)
 import { withJwtOnce } from '../../../adapters/web.js';
-import { claimToken } from '../../../src/index.js';
+import { claimToken, resolveStore } from '../../../src/index.js';
 import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } from '../../../src/stores/cloudflare/index.js';
 import { storeEndpoint } from '../edge/store-endpoint.js';
 
@@ -22,11 +23,30 @@ interface Env {
   JWT_ONCE: DurableObjectNamespaceLike;
   BROKEN: DurableObjectNamespaceLike;
   SECRET: string;
+  KV: object;
+}
+
+/** The code and message of what `make` throws, or 'accepted'. */
+function refusalOf(make: () => unknown): { code?: string; message: string } | 'accepted' {
+  try {
+    make();
+    return 'accepted';
+  } catch (err) {
+    return { code: (err as { code?: string }).code, message: String((err as Error).message) };
+  }
 }
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === '/kv-refused') {
+      const kv = env.KV as never;
+      return Response.json({
+        resolveStore: refusalOf(() => resolveStore(kv, { allowNonAtomicStore: true })),
+        withJwtOnce: refusalOf(() => withJwtOnce(() => new Response(), { secret: env.SECRET, algorithms: ['HS256'], store: kv })),
+        durableObjectStore: refusalOf(() => durableObjectStore(kv)),
+      });
+    }
     const store = durableObjectStore(url.searchParams.has('broken') ? env.BROKEN : env.JWT_ONCE, { shards: 4 });
     if (url.pathname === '/store') return storeEndpoint(store, request);
     const token = (request.headers.get('authorization') ?? '').replace(/^Bearer /, '');
