@@ -82,15 +82,16 @@ export function durableObjectStore(
   const shards = checkNumber('durableObjectStore shards', options.shards, 16, { min: 1, integer: true });
   const name = options.name ?? 'jwt-once-claims-';
   if (typeof name !== 'string') throw new ConfigError('durableObjectStore name must be a string');
-  const stubs = new Map<number, DurableObjectStubLike>();
+  // Ids are cached; stubs are not: workerd binds a stub to the request that made it, and the store outlives requests.
+  const ids = new Map<number, unknown>();
   const stubOf = (key: string): DurableObjectStubLike => {
     const shard = shardOf(key, shards);
-    let stub = stubs.get(shard);
-    if (stub === undefined) {
-      stub = namespace.get(namespace.idFromName(`${name}${shard}`) as never);
-      stubs.set(shard, stub);
+    let id = ids.get(shard);
+    if (id === undefined) {
+      id = namespace.idFromName(`${name}${shard}`);
+      ids.set(shard, id);
     }
-    return stub;
+    return namespace.get(id as never);
   };
   const send = async (operation: ClaimsOperation): Promise<boolean> => {
     let status: number;

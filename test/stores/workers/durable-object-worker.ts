@@ -7,7 +7,12 @@
 //   GET  /kv-refused  what resolveStore, withJwtOnce and durableObjectStore say to a real Workers KV binding (env.KV)
 import { withJwtOnce } from '../../../adapters/web.js';
 import { claimToken, resolveStore } from '../../../src/index.js';
-import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } from '../../../src/stores/cloudflare/index.js';
+import {
+  durableObjectStore,
+  JwtOnceClaims,
+  type DurableObjectClaimStore,
+  type DurableObjectNamespaceLike,
+} from '../../../src/stores/cloudflare/index.js';
 import { storeEndpoint } from '../edge/store-endpoint.js';
 
 export { JwtOnceClaims };
@@ -36,6 +41,9 @@ function refusalOf(make: () => unknown): { code?: string; message: string } | 'a
   }
 }
 
+let claims: DurableObjectClaimStore | undefined;
+let broken: DurableObjectClaimStore | undefined;
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
@@ -47,7 +55,10 @@ export default {
         durableObjectStore: refusalOf(() => durableObjectStore(kv)),
       });
     }
-    const store = durableObjectStore(url.searchParams.has('broken') ? env.BROKEN : env.JWT_ONCE, { shards: 4 });
+    // One store per binding for the life of the isolate, as an app keeps it: used by many requests.
+    const store = url.searchParams.has('broken')
+      ? (broken ??= durableObjectStore(env.BROKEN))
+      : (claims ??= durableObjectStore(env.JWT_ONCE, { shards: 4 }));
     if (url.pathname === '/store') return storeEndpoint(store, request);
     const token = (request.headers.get('authorization') ?? '').replace(/^Bearer /, '');
     const options = { secret: env.SECRET, algorithms: ['HS256' as const], store, storeTimeout: 10_000 };
