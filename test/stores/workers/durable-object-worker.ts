@@ -3,6 +3,7 @@
 // JwtOnceClaims class on local disk storage.
 //   POST /store    a store call (store-endpoint.ts) on env.JWT_ONCE (4 shards)
 //   POST /present?n=N  the bearer token presented N times at once to claimToken: { passed, codes }
+//   POST /fill?object=&n=&expiresAt=  n claims in one object of its own; /fill?object=&n=&count: how many are still stored
 //   POST /guarded[?broken=1]  withJwtOnce (jwt-once/web) on env.JWT_ONCE, or on env.BROKEN (an object that fails)
 //   GET  /kv-refused  what resolveStore, withJwtOnce and durableObjectStore say to a real Workers KV binding (env.KV)
 import { withJwtOnce } from '../../../adapters/web.js';
@@ -60,6 +61,18 @@ export default {
       ? (broken ??= durableObjectStore(env.BROKEN))
       : (claims ??= durableObjectStore(env.JWT_ONCE, { shards: 4 }));
     if (url.pathname === '/store') return storeEndpoint(store, request);
+    if (url.pathname === '/fill') {
+      // n distinct keys into one object (its own name, one shard), expiring at `expiresAt`: more than one alarm's work.
+      const one = durableObjectStore(env.JWT_ONCE, { shards: 1, name: `fill-${url.searchParams.get('object')}-` });
+      const n = Number(url.searchParams.get('n'));
+      const expiresAt = Number(url.searchParams.get('expiresAt'));
+      if (url.searchParams.has('count')) {
+        const stored = await Promise.all(Array.from({ length: n }, async (_, i) => one.isClaimed(`fill:${i}`, 0)));
+        return Response.json({ stored: stored.filter(Boolean).length });
+      }
+      const won = await Promise.all(Array.from({ length: n }, async (_, i) => one.claim(`fill:${i}`, expiresAt, Date.now(), `id-${i}`)));
+      return Response.json({ won: won.filter(Boolean).length });
+    }
     const token = (request.headers.get('authorization') ?? '').replace(/^Bearer /, '');
     const options = { secret: env.SECRET, algorithms: ['HS256' as const], store, storeTimeout: 10_000 };
     if (url.pathname === '/present') {
