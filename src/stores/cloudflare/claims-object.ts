@@ -13,6 +13,10 @@ import type { DurableObjectResponseLike, DurableObjectStateLike, DurableObjectSt
 /**
  * Most expired claims one alarm removes (bounded work per alarm). When more
  * are due, the alarm runs again at once.
+ * @default 512
+ * @example
+ * import { SWEEP_LIMIT } from 'jwt-once/cloudflare';
+ * const alarmsToClear = Math.ceil(expiredClaims / SWEEP_LIMIT);
  */
 export const SWEEP_LIMIT = 512;
 /** Keys per storage `get`/`delete` call: Durable Objects take at most 128. */

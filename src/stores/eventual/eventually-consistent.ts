@@ -15,7 +15,11 @@ import { ConfigError } from '../../errors.js';
 
 const SHAPE = ['get', 'put', 'list', 'getWithMetadata', 'delete'] as const;
 
-/** True when `value` has the shape of a Workers KV namespace and no atomic operation. */
+/**
+ * True when `value` has the shape of a Workers KV namespace and no atomic operation.
+ * @example
+ * isWorkersKvNamespace(env.MY_KV); // true: get, put, list, getWithMetadata, delete
+ */
 export function isWorkersKvNamespace(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
