@@ -22,6 +22,29 @@ export interface DenoKvClaimStore extends ClaimStore {
 /** Rounds of "the entry changed between the check and the read" before a claim gives up with a StoreError (503). */
 const ATTEMPTS = 8;
 const STRONG = { consistency: 'strong' } as const;
+/**
+ * A local KV file shared by several processes answers "database is locked"
+ * (SQLite busy: nothing was written) while another process writes. Such an
+ * operation is tried again, up to this many times, after 5, 10, 20, 40, then
+ * 80 ms (about 1.4 s in all); any other error fails at once.
+ */
+const BUSY_RETRIES = 20;
+
+function isBusy(err: unknown): boolean {
+  return /database is locked|SQLITE_BUSY/i.test(err instanceof Error ? err.message : String(err));
+}
+
+/** Runs one KV operation, again while the local file is locked by another process. */
+async function unlessBusy<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (attempt >= BUSY_RETRIES || !isBusy(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** Math.min(attempt, 4)));
+    }
+  }
+}
 
 function isDenoKv(value: unknown): value is DenoKvLike {
   return (
@@ -53,7 +76,9 @@ async function guarded<T>(what: string, body: () => Promise<T>): Promise<T> {
  * atomic operation checked on its versionstamp, so of any number of
  * concurrent claims exactly one wins. Reads are strongly consistent. A
  * release deletes the claim only when it carries the same expiry and
- * per-claim id. Every failure rejects (a 503), never a pass.
+ * per-claim id. A local file locked by another process ("database is
+ * locked") is waited for, about 1.4 s at most; every other failure rejects (a
+ * 503), never a pass.
  *
  * @param kv a `Deno.Kv` (Deno: `await Deno.openKv()`, with `--unstable-kv` where your Deno version needs it).
  * @throws {ConfigError} when `kv` is not a Deno KV database.
@@ -81,9 +106,10 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): D
         const expireIn = Math.max(1, Math.ceil(expiresAt - now));
         let versionstamp: string | null = null; // first: claim only if absent
         for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-          const { ok } = await kv.atomic().check({ key: entryKey, versionstamp }).set(entryKey, value, { expireIn }).commit();
+          const check = { key: entryKey, versionstamp };
+          const { ok } = await unlessBusy(() => kv.atomic().check(check).set(entryKey, value, { expireIn }).commit());
           if (ok) return true;
-          const entry = await kv.get(entryKey, STRONG);
+          const entry = await unlessBusy(() => kv.get(entryKey, STRONG));
           if (entry.versionstamp !== null && expiryOfValue(entry.value) > now) return false;
           versionstamp = entry.versionstamp; // absent again, or expired: overwrite exactly this version
         }
@@ -92,14 +118,15 @@ export function denoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): D
     release: (key, expiresAt, id = '') =>
       guarded('release', async () => {
         const entryKey = keyOf(key);
-        const entry = await kv.get(entryKey, STRONG);
+        const entry = await unlessBusy(() => kv.get(entryKey, STRONG));
         if (entry.versionstamp === null || entry.value !== claimValue(expiresAt, id)) return;
         // Compare-and-delete: a claim written since the read (another id) is kept.
-        await kv.atomic().check({ key: entryKey, versionstamp: entry.versionstamp }).delete(entryKey).commit();
+        const check = { key: entryKey, versionstamp: entry.versionstamp };
+        await unlessBusy(() => kv.atomic().check(check).delete(entryKey).commit());
       }),
     isClaimed: (key, now) =>
       guarded('read a claim', async () => {
-        const entry = await kv.get(keyOf(key), STRONG);
+        const entry = await unlessBusy(() => kv.get(keyOf(key), STRONG));
         return entry.versionstamp !== null && expiryOfValue(entry.value) > now;
       }),
   };

@@ -8,9 +8,10 @@ import type { StoreCall } from './store-endpoint.js';
 /** Posts one call to `url` (its `path`); the answers of its `n` copies, or a StoreError carrying the remote code. */
 export async function callStore(url: string, call: StoreCall, path = '/store'): Promise<unknown[]> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(call) });
-  const body = (await res.json()) as { results?: unknown[]; error?: string };
-  if (res.status !== 200 || body.results === undefined)
-    throw new StoreError(`remote store failed (${res.status}): ${body.error}`, { cause: body.error });
+  const body = (await res.json()) as { results?: unknown[]; error?: string; cause?: string };
+  if (res.status !== 200 || body.results === undefined) {
+    throw new StoreError(`remote store failed (${res.status}): ${body.error} (${body.cause})`, { cause: body.error });
+  }
   return body.results;
 }
 

@@ -20,6 +20,8 @@ export async function storeEndpoint(store: ClaimStore, request: Request): Promis
     const results = await Promise.all(Array.from({ length: n }, async () => method.apply(store, args)));
     return Response.json({ results: results.map((r) => r ?? null) });
   } catch (err) {
-    return Response.json({ error: (err as { code?: string }).code ?? String(err) }, { status: 503 });
+    // The test reads the code; the cause is there to diagnose a failure (a test endpoint, not an app's answer).
+    const { code, cause } = err as { code?: string; cause?: unknown };
+    return Response.json({ error: code ?? String(err), cause: String(cause) }, { status: 503 });
   }
 }
