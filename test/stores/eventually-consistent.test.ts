@@ -7,7 +7,7 @@
 // durable-objects.test.ts.
 import Keyv from 'keyv';
 import { ConfigError, createClaimer, KeyvLockedStore, MemoryStore, resolveStore } from '../../src/index.js';
-import { jwtOnce } from '../../adapters/hono.js';
+import { jwtOnce } from '../../adapters/hono/index.js';
 import { durableObjectStore } from '../../src/stores/cloudflare/index.js';
 
 /** What a Workers KV binding offers (KVNamespace): get, getWithMetadata, put, list, delete; no compare-and-set. */

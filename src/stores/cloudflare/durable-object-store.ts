@@ -54,15 +54,20 @@ function isNamespace(value: unknown): value is DurableObjectNamespaceLike {
  * claim, which `claimToken` turns into a 503: never a pass.
  *
  * @param namespace the Durable Object binding of `JwtOnceClaims` (`env.JWT_ONCE`).
- * @throws {ConfigError} when `namespace` is not a Durable Object namespace (a Workers KV namespace is named as such), or `shards` is not a positive integer.
+ * @throws {ConfigError} when `namespace` is not a Durable Object namespace (a Workers KV namespace is named
+ *   as such), or `shards` is not a positive integer.
  * @example
  * import { Hono } from 'hono';
  * import { jwtOnce } from 'jwt-once/hono';
  * import { durableObjectStore } from 'jwt-once/cloudflare';
  * export { JwtOnceClaims } from 'jwt-once/cloudflare';
  *
- * const app = new Hono<{ Bindings: { JWT_ONCE: DurableObjectNamespace; JWT_SECRET: string } }>();
- * app.post('/pay', (c, next) => jwtOnce({ secret: c.env.JWT_SECRET, algorithms: ['HS256'], store: durableObjectStore(c.env.JWT_ONCE) })(c, next));
+ * const app = new Hono();
+ * let once: ReturnType<typeof jwtOnce> | undefined; // made with the first request's bindings, kept for the isolate
+ * app.post('/pay', (c, next) => {
+ *   once ??= jwtOnce({ secret: c.env.JWT_SECRET, algorithms: ['HS256'], store: durableObjectStore(c.env.JWT_ONCE) });
+ *   return once(c, next);
+ * });
  * export default app;
  */
 export function durableObjectStore(
@@ -71,12 +76,14 @@ export function durableObjectStore(
 ): DurableObjectClaimStore {
   if (isWorkersKvNamespace(namespace)) {
     throw new ConfigError(
-      'durableObjectStore() was given a Workers KV namespace: KV is eventually consistent and cannot hold claims; bind the JwtOnceClaims Durable Object class and pass that binding (docs/stores/durable-objects.md)',
+      'durableObjectStore() was given a Workers KV namespace: KV is eventually consistent and cannot hold claims; ' +
+        'bind the JwtOnceClaims Durable Object class and pass that binding (docs/stores/durable-objects.md)',
     );
   }
   if (!isNamespace(namespace)) {
     throw new ConfigError(
-      'durableObjectStore() needs the Durable Object namespace binding of the JwtOnceClaims class (env.JWT_ONCE); see docs/stores/durable-objects.md',
+      'durableObjectStore() needs the Durable Object namespace binding of the JwtOnceClaims class (env.JWT_ONCE); ' +
+        'see docs/stores/durable-objects.md',
     );
   }
   const shards = checkNumber('durableObjectStore shards', options.shards, 16, { min: 1, integer: true });

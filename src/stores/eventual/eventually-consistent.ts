@@ -58,7 +58,8 @@ const INSTEAD =
 export function refuseEventuallyConsistent(option: object): void {
   if (isWorkersKvNamespace(option)) {
     throw new ConfigError(
-      `a Cloudflare Workers KV namespace cannot be a claim store: it is eventually consistent (a write reaches other locations in about 60 s) and has no compare-and-set, so a replay elsewhere would pass; ${INSTEAD}`,
+      'a Cloudflare Workers KV namespace cannot be a claim store: it is eventually consistent (a write reaches other ' +
+        `locations in about 60 s) and has no compare-and-set, so a replay elsewhere would pass; ${INSTEAD}`,
     );
   }
   const store = (option as { store?: unknown; get?: unknown; opts?: unknown }).store;
@@ -66,12 +67,15 @@ export function refuseEventuallyConsistent(option: object): void {
   const kind = adapterKind(store);
   if (kind === 'Workers KV') {
     throw new ConfigError(
-      `this Keyv adapter keeps its entries in Cloudflare Workers KV, which is eventually consistent (a write reaches other locations in about 60 s) with no compare-and-set: no lock can make it single-use, allowNonAtomicStore included; ${INSTEAD}`,
+      'this Keyv adapter keeps its entries in Cloudflare Workers KV, which is eventually consistent (a write reaches other ' +
+        'locations in about 60 s) with no compare-and-set: no lock can make it single-use, allowNonAtomicStore included; ' +
+        INSTEAD,
     );
   }
   if (kind === 'DynamoDB') {
     throw new ConfigError(
-      `@keyv/dynamo reads DynamoDB with eventually consistent reads and writes without a condition: a replay can pass, allowNonAtomicStore included; ${INSTEAD}`,
+      '@keyv/dynamo reads DynamoDB with eventually consistent reads and writes without a condition: a replay can pass, ' +
+        `allowNonAtomicStore included; ${INSTEAD}`,
     );
   }
 }

@@ -6,7 +6,7 @@
 //   POST /fill?object=&n=&expiresAt=  n claims in one object of its own; /fill?object=&n=&count: how many are still stored
 //   POST /guarded[?broken=1]  withJwtOnce (jwt-once/web) on env.JWT_ONCE, or on env.BROKEN (an object that fails)
 //   GET  /kv-refused  what resolveStore, withJwtOnce and durableObjectStore say to a real Workers KV binding (env.KV)
-import { withJwtOnce } from '../../../adapters/web.js';
+import { withJwtOnce } from '../../../adapters/web/index.js';
 import { claimToken, resolveStore } from '../../../src/index.js';
 import {
   durableObjectStore,
