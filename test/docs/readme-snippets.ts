@@ -34,6 +34,8 @@ import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
 import { jwtOnce, type JwtOnceVariables } from '../../adapters/hono/index.js';
 import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } from '../../src/stores/cloudflare/index.js';
 import { denoKvStore, type DenoKvLike } from '../../src/index.js';
+
+import { joseVerifier } from '../../src/jose/index.js';
 import {
   claimToken,
   closeStores,
@@ -342,3 +344,12 @@ app.post('/pay', (c) => c.json({ paid: true, sub: c.get('jwtPayload').sub }));
 
 export { JwtOnceClaims }; // the runtime finds the Durable Object class among the entry's exports
 export default app;
+
+/** docs/guides/jose.md: an EdDSA-signed device login (test/jose/adapters.test.ts runs it on every framework). */
+export function joseDeviceLogin(app: express.Express, { jwtOnce }: typeof expressAdapter) {
+  app.post(
+    '/device-login',
+    jwtOnce({ secret: process.env.ED25519_PUBLIC_KEY_PEM!, algorithms: ['EdDSA'], verifier: joseVerifier }),
+    (req: JwtOnceRequest, res) => res.json({ device: req.auth?.sub }),
+  );
+}
