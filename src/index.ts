@@ -40,3 +40,12 @@ export { createTokenPeeker, peekToken, type TokenPeek, type TokenPeeker, type To
 export { DpopNonceError, DpopProofError, ReusedDpopProofError } from './errors.js';
 export { JwksUnavailableError } from './errors.js';
 export { jwks, type JwksOptions } from './jwks/index.js';
+export {
+  denoKvStore,
+  type DenoKvAtomicLike,
+  type DenoKvClaimStore,
+  type DenoKvEntryLike,
+  type DenoKvKey,
+  type DenoKvLike,
+  type DenoKvStoreOptions,
+} from './stores/deno-kv/index.js';

@@ -4,6 +4,7 @@ import { isClaimStore, type ClaimStore } from './claim-store.js';
 import { isKeyv, keyvMapBackend } from './keyv/backend.js';
 import { KeyvLockedStore } from './keyv/locked-store.js';
 import { refuseUnsupportedKeyv } from './keyv/version.js';
+import { refuseEventuallyConsistent } from './eventual/eventually-consistent.js';
 import { memoryBackend } from './memory/backend.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { postgresBackend } from './postgres/backend.js';
@@ -130,6 +131,7 @@ export async function closeStores(): Promise<void> {
  * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore};
  *   on `@keyv/postgres`: {@link PostgresClaimStore};
  * - a Keyv 6 instance or adapter: refused, naming the supported versions;
+ * - a Cloudflare Workers KV namespace, or a Keyv over Workers KV or `@keyv/dynamo` (eventually consistent): refused, always;
  * - any other Keyv adapter: refused, unless `allowNonAtomicStore: true` ({@link KeyvLockedStore}, one process only);
  * - a string: {@link openStore}.
  *
@@ -144,6 +146,7 @@ export function resolveStore(option: StoreOption | undefined, options: ResolveSt
   if (typeof option !== 'object') {
     throw new ConfigError('`store` must be a ClaimStore, a Keyv instance or a store URL');
   }
+  refuseEventuallyConsistent(option); // Workers KV, @keyv/dynamo: never, allowNonAtomicStore included
   if (isClaimStore(option)) return option;
   refuseUnsupportedKeyv(option);
   if (isKeyv(option)) {

@@ -31,6 +31,10 @@ import type * as fastifyAdapter from '../../adapters/fastify/index.js';
 import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify/index.js';
 import { createDpopChecker } from '../../src/dpop/index.js';
 import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
+import { jwtOnce, type JwtOnceVariables } from '../../adapters/hono/index.js';
+import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } from '../../src/stores/cloudflare/index.js';
+import { denoKvStore, type DenoKvLike } from '../../src/index.js';
+
 import { joseVerifier } from '../../src/jose/index.js';
 import {
   claimToken,
@@ -336,6 +340,35 @@ export async function jwksUri(token: string, logger: Logger) {
     else throw err;
   }
 }
+/** docs/stores/deno-kv.md: type-checked here; run under Deno by test/stores/deno-kv.test.ts (the store). */
+export async function denoKvQuickStart(Deno: {
+  openKv(): Promise<DenoKvLike>;
+  env: { get(name: string): string | undefined };
+  serve(handler: (request: Request) => Promise<Response>): unknown;
+}) {
+  const store = denoKvStore(await Deno.openKv()); // Deno 2.x: run with --unstable-kv
+  Deno.serve(async (request) => {
+    const token = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '';
+    const claim = await claimToken(token, { secret: Deno.env.get('JWT_SECRET')!, algorithms: ['HS256'], store });
+    return Response.json({ sub: claim.payload.sub });
+  });
+}
+
+// docs/stores/durable-objects.md: a Worker's entry module, type-checked here; the same Worker runs in workerd in
+// test/stores/durable-objects.test.ts and, bundled from the packed package, in test/package/package.test.ts.
+type Env = { JWT_ONCE: DurableObjectNamespaceLike; JWT_SECRET: string };
+const app = new Hono<{ Variables: JwtOnceVariables }>();
+
+let once: ReturnType<typeof jwtOnce> | undefined;
+app.post('/pay', (c, next) => {
+  const env = c.env as Env; // the bindings arrive with the request
+  once ??= jwtOnce({ secret: env.JWT_SECRET, algorithms: ['HS256'], store: durableObjectStore(env.JWT_ONCE) });
+  return once(c, next);
+});
+app.post('/pay', (c) => c.json({ paid: true, sub: c.get('jwtPayload').sub }));
+
+export { JwtOnceClaims }; // the runtime finds the Durable Object class among the entry's exports
+export default app;
 
 /** docs/guides/jose.md: an EdDSA-signed device login (test/jose/adapters.test.ts runs it on every framework). */
 export function joseDeviceLogin(app: express.Express, { jwtOnce }: typeof expressAdapter) {

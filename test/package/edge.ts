@@ -103,12 +103,14 @@ export const COMPATIBILITY = { date: '2025-09-01', flags: ['nodejs_compat'] };
 
 /**
  * Serves `dir/worker.mjs` with workerd on a free loopback port; resolves with
- * its base URL and a stopper once it listens (bounded: 20 s).
+ * its base URL and a stopper once it listens (bounded: 20 s). `config`
+ * replaces the default config.capnp (one worker, socket `http` on port 0).
  */
-export async function startWorkerd(bin: string, dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startWorkerd(bin: string, dir: string, config?: string): Promise<{ url: string; stop: () => Promise<void> }> {
   writeFileSync(
     join(dir, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
+    config ??
+      `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker) ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],

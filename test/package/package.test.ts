@@ -17,6 +17,7 @@ import { SUPPORTED_ALGORITHMS } from '../../src/index.js';
 import { bundleForWorkers, COMPATIBILITY, findWorkerd, optionalPeers, startWorkerd, stopChild, WORKERD_INSTALL } from './edge.js';
 import { BIN, cleanTree, exportedSubpaths, frameworkPeers, installTarball, linkFromRoot, pack, run } from './packed.js';
 import { WEB_CONSUMER, webTsconfig } from './web-consumer.js';
+import { durableObjectConfig } from './workerd-config.js';
 
 const SUBPATHS = exportedSubpaths();
 const WORKERD = findWorkerd();
@@ -335,5 +336,35 @@ process.stdin.on('end', () => server.close()).resume();`;
         await server.stop();
       }
     });
+
+    inWorkerd(
+      'with the Durable Object store (jwt-once/cloudflare, JwtOnceClaims on local disk): 200, then 401, also after workerd restarts',
+      async () => {
+        if (WORKERD === undefined)
+          throw new Error(`no workerd binary found, and JWT_ONCE_REQUIRE_WORKERD=1 requires one: ${WORKERD_INSTALL}`);
+        const objects = join(edge, 'durable-object');
+        mkdirSync(join(objects, 'storage'), { recursive: true });
+        copyFileSync(join(__dirname, 'fixtures/worker-durable-object.mjs'), join(objects, 'entry.mjs'));
+        copyFileSync(join(edge, 'keys.json'), join(objects, 'keys.json'));
+        const inputs = await bundleForWorkers(join(objects, 'entry.mjs'), join(objects, 'worker.mjs'), forbidden);
+        expect(inputs.filter((input) => input.endsWith('node_modules/jwt-once/dist/cjs/src/stores/cloudflare/index.js'))).toHaveLength(1);
+        const config = durableObjectConfig(join(objects, 'storage'), { JWT_ONCE: 'JwtOnceClaims' });
+        const hs = jwt.sign({ sub: 'edge', jti: randomUUID() }, keys.HS256!.sign, { algorithm: 'HS256', expiresIn: 60 });
+        const present = async (url: string) =>
+          (await fetch(`${url}/once/HS256`, { method: 'POST', headers: { authorization: `Bearer ${hs}` } })).status;
+        let server = await startWorkerd(WORKERD, objects, config);
+        try {
+          const statuses = await presentTwice(server.url, keys);
+          for (const alg of SUPPORTED_ALGORITHMS)
+            expect([alg, statuses[alg]]).toEqual([alg, alg.startsWith('PS') ? [401, 401] : [200, 401]]);
+          expect(await present(server.url)).toBe(200);
+          await server.stop();
+          server = await startWorkerd(WORKERD, objects, config); // the same storage: the claim is still there
+          expect(await present(server.url)).toBe(401);
+        } finally {
+          await server.stop();
+        }
+      },
+    );
   });
 });

@@ -1,10 +1,23 @@
 // A Web / Workers project's use of jwt-once, for the packaging tests: strict TypeScript with
 // the ES2022 and DOM libraries and `"types": []`, so no `@types/node` is loaded.
 
-/** The consumer: `jwt-once`, `jwt-once/web` and `jwt-once/hono` with bytes, a resolver, environment bindings and Workers-style arguments. */
+/** The consumer: `jwt-once` (denoKvStore too), `jwt-once/web`, `jwt-once/hono` and `jwt-once/cloudflare` with bytes, a resolver, environment bindings and Workers-style arguments. */
 export const WEB_CONSUMER = `import { claimToken, jwks, optionsFromEnv, type ClaimOptions, type JwksOptions, type KeyInput, type SecretResolver } from 'jwt-once';
 import { createWebGuard, withJwtOnce, JwtOnceError, type WebJwtOnceOptions } from 'jwt-once/web';
 import { jwtOnce, type HonoJwtOnceOptions } from 'jwt-once/hono';
+import { durableObjectStore, JwtOnceClaims } from 'jwt-once/cloudflare';
+import { denoKvStore, type DenoKvLike } from 'jwt-once';
+// @cloudflare/workers-types' DurableObjectNamespace (abridged, its signatures as published): it fits where the store asks.
+interface DurableObjectId { toString(): string; equals(other: DurableObjectId): boolean; readonly name?: string }
+interface DurableObjectStub { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>; readonly id: DurableObjectId }
+interface DurableObjectNamespace {
+  newUniqueId(): DurableObjectId;
+  idFromName(name: string): DurableObjectId;
+  get(id: DurableObjectId, options?: { locationHint?: string }): DurableObjectStub;
+}
+export const claimsStore = (namespace: DurableObjectNamespace) => durableObjectStore(namespace, { shards: 8 });
+export { JwtOnceClaims };
+export const kvStore = (kv: DenoKvLike) => denoKvStore(kv, { prefix: ['app', 'claims'] });
 interface Env { REGION: string }
 const secret: KeyInput = new TextEncoder().encode('web-consumer-secret-0123456789abcdef0123456789abcdef0123456789abcdef');
 const resolver: SecretResolver = (header) => (header.kid === 'old' ? 'web-consumer-old-secret-0123456789abcdef0123456789abcdef01' : secret);
