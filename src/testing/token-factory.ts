@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ConfigError } from '../errors.js';
 import type { KeyInput, SecretResolver } from '../key-input.js';
@@ -51,6 +51,18 @@ function firstString(value: string | RegExp | Array<string | RegExp> | undefined
   return list.find((entry): entry is string => typeof entry === 'string');
 }
 
+/** The key as a `KeyObject`, made once: jsonwebtoken would otherwise parse a string or bytes again for every token. */
+function keyObject(key: KeyInput, algorithm: Algorithm): KeyObject {
+  if (typeof key === 'object' && !(key instanceof Uint8Array)) return key as KeyObject;
+  const bytes = typeof key === 'string' ? Buffer.from(key) : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  if (algorithm.startsWith('HS')) return createSecretKey(bytes);
+  try {
+    return createPrivateKey(bytes);
+  } catch (cause) {
+    throw new ConfigError(`createTokenFactory: \`key\` must be the private key (PEM or KeyObject) to sign ${algorithm} tokens`, { cause });
+  }
+}
+
 function signingKey(options: TokenFactoryOptions, algorithm: Algorithm): KeyInput {
   if (options.key !== undefined) return options.key;
   const { secret } = options;
@@ -81,8 +93,7 @@ export function createTokenFactory(options: TokenFactoryOptions): TokenFactory {
   if (algorithm === undefined || algorithm === 'none') {
     throw new ConfigError('createTokenFactory needs `algorithm` or a non-empty `algorithms` (not `none`): the algorithm the app accepts');
   }
-  const key = signingKey(options, algorithm);
-  const material = key instanceof Uint8Array ? Buffer.from(key.buffer, key.byteOffset, key.byteLength) : key;
+  const key = keyObject(signingKey(options, algorithm), algorithm);
   const expiresIn = options.expiresIn ?? 300;
   if (!Number.isFinite(expiresIn)) throw new ConfigError('createTokenFactory expiresIn must be a finite number of seconds');
   const now = options.now ?? Date.now;
@@ -106,6 +117,6 @@ export function createTokenFactory(options: TokenFactoryOptions): TokenFactory {
       ...claims,
     };
     for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
-    return jwt.sign(payload, material as jwt.Secret, { algorithm, ...(header && { header }) });
+    return jwt.sign(payload, key, { algorithm, ...(header && { header }) });
   };
 }
