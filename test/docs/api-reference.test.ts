@@ -28,6 +28,7 @@ const reference = read('docs/reference/api.md');
 /** Every public entry: the main one and each adapter (each is a subpath export). */
 const entries = [
   'src/index.ts',
+  'src/testing/index.ts',
   ...readdirSync(join(root, 'adapters'))
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `adapters/${f}`),
