@@ -7,7 +7,12 @@ import { parseClaim } from '../stores/claim-value.js';
 import { TEST_EPOCH } from './test-clock.js';
 import { createTokenFactory } from './token-factory.js';
 
-/** One store under test, as the {@link claimStoreCases} need it. */
+/**
+ * One store under test, as the {@link claimStoreCases} need it.
+ *
+ * @example
+ * const subject: ClaimStoreSubject = { store: new MyRedisStore(url), injectedClock: false, cleanup: () => store.close() };
+ */
 export interface ClaimStoreSubject {
   /** The store under test. Keys are random per case, so it may be shared with other data. */
   store: ClaimStore;
@@ -25,7 +30,12 @@ export interface ClaimStoreSubject {
   cleanup?(): Promise<void> | void;
 }
 
-/** One case of the contract: a name to register, and the check (it rejects with an `AssertionError` when the store fails it). */
+/**
+ * One case of the contract: a name to register, and the check (it rejects with an `AssertionError` when the store fails it).
+ *
+ * @example
+ * for (const { name, run } of claimStoreCases()) test(name, () => run({ store }));
+ */
 export interface ClaimStoreCase {
   readonly name: string;
   run(subject: ClaimStoreSubject): Promise<void>;

@@ -2,7 +2,12 @@ import { ConfigError } from '../errors.js';
 import { isClaimStore, type ClaimStore } from '../stores/claim-store.js';
 import { claimStoreCases, type ClaimStoreSubject } from './claim-store-cases.js';
 
-/** Opens the store under test: a {@link ClaimStoreSubject}, or just the store (then closed after the last case). */
+/**
+ * Opens the store under test: a {@link ClaimStoreSubject}, or just the store (then closed after the last case).
+ *
+ * @example
+ * const open: OpenClaimStore = () => new MyStore();
+ */
 export type OpenClaimStore = () => ClaimStoreSubject | ClaimStore | Promise<ClaimStoreSubject | ClaimStore>;
 
 type Body = () => Promise<void>;
@@ -11,7 +16,11 @@ type Body = () => Promise<void>;
  * The test runner's own functions, as imported from it: a test function
  * (`it` or `test`) and hooks run once before and after them (`beforeAll` and
  * `afterAll` in jest and vitest, `before` and `after` in `node:test` and mocha).
- * jwt-once never imports a runner itself.
+ * jwt-once never imports a runner itself. Either name of each is enough.
+ *
+ * @example
+ * import { it, before, after } from 'node:test';
+ * const runner: ContractRunner = { it, before, after };
  */
 export interface ContractRunner {
   it?: (name: string, body: Body) => unknown;
@@ -22,7 +31,13 @@ export interface ContractRunner {
   after?: (body: Body) => unknown;
 }
 
-/** What {@link runClaimStoreContract} found: the names of the cases passed, and each failure with its error. */
+/**
+ * What {@link runClaimStoreContract} found: the names of the cases passed, and each failure with its error.
+ *
+ * @example
+ * const { passed, failed } = await runClaimStoreContract(() => new MyStore());
+ * console.log(`${passed.length} passed`, failed.map((f) => f.name));
+ */
 export interface ContractReport {
   passed: string[];
   failed: Array<{ name: string; error: unknown }>;

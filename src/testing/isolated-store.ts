@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { ClaimStore } from '../stores/claim-store.js';
-import { MemoryStore, type MemoryStoreOptions } from '../stores/memory-store.js';
+import { MemoryStore } from '../stores/memory-store.js';
 import { openStore } from '../stores/resolve-store.js';
 
-/** Options of {@link isolatedStore}. */
-export interface IsolatedStoreOptions extends Pick<MemoryStoreOptions, 'now'> {
+/**
+ * Options of {@link isolatedStore}.
+ *
+ * @example
+ * const store = isolatedStore('redis://127.0.0.1:6379', { prefix: `test:${process.pid}:` });
+ */
+export interface IsolatedStoreOptions {
+  /** Clock of the new MemoryStore's background sweep (with no `shared` store only; MemoryStore's `now`). @default Date.now */
+  now?: () => number;
   /** The prefix put before every key in a shared store. @default `jwt-once-test:<random UUID>:` */
   prefix?: string;
 }

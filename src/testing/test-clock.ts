@@ -1,6 +1,13 @@
 import { ConfigError } from '../errors.js';
 
-/** The clock {@link createTestClock} returns: pass `clock.now` as the `now` option, then move it. */
+/**
+ * The clock {@link createTestClock} returns: pass `clock.now` as the `now` option, then move it.
+ *
+ * @example
+ * const clock: TestClock = createTestClock();
+ * await claimToken(token, { secret, algorithms: ['HS256'], now: clock.now });
+ * clock.advance(60_000);
+ */
 export interface TestClock {
   /** The current test time in epoch ms. Bound: pass it as it is (`now: clock.now`). */
   readonly now: () => number;
@@ -12,7 +19,12 @@ export interface TestClock {
   set(epochMs: number): number;
 }
 
-/** The start of every {@link createTestClock} that is given none: 2026-01-01T00:00:00Z. */
+/**
+ * The start of every {@link createTestClock} that is given none: 2026-01-01T00:00:00Z.
+ *
+ * @example
+ * createTestClock().now() === TEST_EPOCH; // true
+ */
 export const TEST_EPOCH = Date.UTC(2026, 0, 1);
 
 function checkTime(name: string, value: unknown): number {

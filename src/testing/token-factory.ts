@@ -9,6 +9,9 @@ import type { ClaimOptions } from '../options.js';
  * Options of {@link createTokenFactory}: the app's own {@link ClaimOptions}
  * fit as they are (`secret`, `algorithms`, `issuer`, `audience`, `subject`,
  * `now`; the rest is ignored), plus what signing needs that verifying does not.
+ *
+ * @example
+ * const options: TokenFactoryOptions = { secret: publicPem, algorithms: ['ES256'], key: privateKey, keyId: 'k1', expiresIn: 60 };
  */
 export interface TokenFactoryOptions extends Pick<ClaimOptions, 'issuer' | 'audience' | 'subject' | 'now'> {
   /**
@@ -39,6 +42,10 @@ export interface TokenFactoryOptions extends Pick<ClaimOptions, 'issuer' | 'audi
  * Signs a new token: `iat` from the clock, `exp` after `expiresIn`, a fresh
  * random `jti`, the `iss`/`aud`/`sub` the app expects, then `claims` on top.
  * A claim given as `undefined` is left out (e.g. `{ jti: undefined }`, `{ exp: undefined }`).
+ *
+ * @example
+ * const sign: TokenFactory = createTokenFactory(appOptions);
+ * const withoutJti = sign({ sub: 'alice', jti: undefined });
  */
 export type TokenFactory = (claims?: Record<string, unknown>) => string;
 

@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runClaimStoreContract } from '../../src/testing/index.js';
+import { ConfigError, MemoryStore, type ClaimStore } from '../../src/index.js';
+import { claimStoreContract, runClaimStoreContract } from '../../src/testing/index.js';
 import { contractSubjects } from './fixtures/broken-stores.js';
 
 const ROOT = join(__dirname, '../..');
@@ -113,5 +114,20 @@ describe('the published ClaimStore contract in real runs of each runner', () => 
       }
     }
     expect(failures).toEqual(EXPECTED_FAILURES);
+  });
+});
+
+describe('misuse is a ConfigError that says what to pass', () => {
+  it('a runner without a test function or without hooks', () => {
+    const open = () => new MemoryStore();
+    expect(() => claimStoreContract(open, { beforeAll, afterAll })).toThrow(ConfigError);
+    expect(() => claimStoreContract(open, { it, afterAll })).toThrow(
+      /\{ it, beforeAll, afterAll \} from jest or vitest, \{ it, before, after \} from node:test/,
+    );
+  });
+
+  it('an open() that returns no store', async () => {
+    await expect(runClaimStoreContract(() => ({}) as unknown as ClaimStore)).rejects.toThrow(ConfigError);
+    await expect(runClaimStoreContract(() => ({ store: {} }) as unknown as ClaimStore)).rejects.toThrow(/must return a ClaimStore/);
   });
 });
