@@ -1,6 +1,6 @@
 /**
  * jwt-once/testing's contract suite is runner-neutral: the same fixture stores,
- * registered once with node:test's functions and once with jest's, each in a
+ * registered with node:test's, jest's and vitest's functions, each in a
  * real run of that runner (a child process), give the same verdicts; and the
  * deliberately broken stores fail exactly the cases for the promise they break.
  */
@@ -53,20 +53,11 @@ async function underNodeTest(): Promise<Verdicts> {
   return verdicts;
 }
 
-/** Runs the fixture in a child jest (--json) and reads each describe's passed and failed cases. */
-async function underJest(): Promise<Verdicts> {
-  const args = [
-    join(ROOT, 'node_modules/jest/bin/jest.js'),
-    '--roots',
-    '<rootDir>/test/testing/fixtures',
-    '--testMatch',
-    '**/contract.jest-fixture.ts',
-    '--json',
-    '--maxWorkers=1',
-  ];
+/** Runs a child runner that prints jest's JSON report (jest --json, vitest --reporter=json) and reads each describe's cases. */
+async function jsonVerdicts(args: string[]): Promise<Verdicts> {
   const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 16 << 20 }).catch(
     (err: { stdout?: string; code?: number }) => {
-      if (err.code !== 1 || err.stdout === undefined) throw err;
+      if (err.code !== 1 || err.stdout === undefined) throw err; // 1: some tests failed, as the broken stores must
       return { stdout: err.stdout };
     },
   );
@@ -80,6 +71,22 @@ async function underJest(): Promise<Verdicts> {
   }
   return verdicts;
 }
+
+/** A child jest run of the fixture registered with jest's globals. */
+const underJest = (): Promise<Verdicts> =>
+  jsonVerdicts([
+    join(ROOT, 'node_modules/jest/bin/jest.js'),
+    '--roots',
+    '<rootDir>/test/testing/fixtures',
+    '--testMatch',
+    '**/contract.jest-fixture.ts',
+    '--json',
+    '--maxWorkers=1',
+  ]);
+
+/** A child vitest run (vitest 3, the last major on Node 20) of the fixture registered with functions imported from 'vitest'. */
+const underVitest = (): Promise<Verdicts> =>
+  jsonVerdicts([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', join(FIXTURES, 'vitest.config.mjs'), '--reporter=json']);
 
 const failuresOf = (verdicts: Verdicts): Record<string, string[]> =>
   Object.fromEntries(Object.entries(verdicts).map(([name, { failed }]) => [name, failed]));
@@ -98,6 +105,12 @@ describe('the published ClaimStore contract in real runs of each runner', () => 
 
   it('jest (a child jest run): the same verdicts', async () => {
     const verdicts = await underJest();
+    expect(casesOf(verdicts)).toEqual(EIGHT_EACH);
+    expect(failuresOf(verdicts)).toEqual(EXPECTED_FAILURES);
+  });
+
+  it('vitest (a child vitest run): the same verdicts', async () => {
+    const verdicts = await underVitest();
     expect(casesOf(verdicts)).toEqual(EIGHT_EACH);
     expect(failuresOf(verdicts)).toEqual(EXPECTED_FAILURES);
   });
