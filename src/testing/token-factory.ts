@@ -60,7 +60,11 @@ function firstString(value: string | RegExp | Array<string | RegExp> | undefined
 
 /** The key as a `KeyObject`, made once: jsonwebtoken would otherwise parse a string or bytes again for every token. */
 function keyObject(key: KeyInput, algorithm: Algorithm): KeyObject {
-  if (typeof key === 'object' && !(key instanceof Uint8Array)) return key as KeyObject;
+  if (typeof key === 'object' && !(key instanceof Uint8Array)) {
+    if (key.type === 'public')
+      throw new ConfigError(`createTokenFactory: \`key\` is a public key; ${algorithm} tokens are signed with the private key`);
+    return key as KeyObject;
+  }
   const bytes = typeof key === 'string' ? Buffer.from(key) : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   if (algorithm.startsWith('HS')) return createSecretKey(bytes);
   try {

@@ -100,6 +100,11 @@ describe('createTokenFactory', () => {
       /give the `aud` to sign in `claims`/,
     ],
     ['a signing key that is no private key', { secret: 'x', key: 'not a PEM', algorithms: ['RS256'] }, /`key` must be the private key/],
+    [
+      'a public KeyObject as `key`',
+      { secret: 'x', key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, algorithms: ['ES256'] },
+      /`key` is a public key/,
+    ],
     ['a non-finite expiresIn', { secret: SECRET, algorithms: ['HS256'], expiresIn: Number.NaN }, /expiresIn must be a finite number/],
   ] as const)('throws a ConfigError at creation for %s', (_, options, message) => {
     expect(() => createTokenFactory(options as Parameters<typeof createTokenFactory>[0])).toThrow(ConfigError);
