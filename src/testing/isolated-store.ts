@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { ClaimStore } from '../stores/claim-store.js';
-import { MemoryStore } from '../stores/memory-store.js';
+import { MemoryStore } from '../stores/memory/memory-store.js';
 import { openStore } from '../stores/resolve-store.js';
 
 /**
