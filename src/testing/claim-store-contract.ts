@@ -74,7 +74,8 @@ export function claimStoreContract(open: OpenClaimStore, runner: ContractRunner)
   const after = runner.afterAll ?? runner.after;
   if (register === undefined || before === undefined || after === undefined) {
     throw new ConfigError(
-      'claimStoreContract needs your runner’s functions: { it, beforeAll, afterAll } from jest or vitest, { it, before, after } from node:test',
+      'claimStoreContract needs your runner’s functions: ' +
+        '{ it, beforeAll, afterAll } from jest or vitest, { it, before, after } from node:test',
     );
   }
   let subject: ClaimStoreSubject | undefined;

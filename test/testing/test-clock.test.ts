@@ -1,5 +1,5 @@
 import { ConfigError, ReusedTokenError, ExpiredTokenError, claimToken, MemoryStore } from '../../src/index.js';
-import { createWebGuard } from '../../adapters/web.js';
+import { createWebGuard } from '../../adapters/web/index.js';
 import { createTestClock, createTokenFactory, TEST_EPOCH } from '../../src/testing/index.js';
 
 const SECRET = 'test-clock-secret-0123456789abcdef0123456789';
