@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { ConfigError } from '../errors.js';
 import type { KeyInput, SecretResolver } from '../key-input.js';
 import type { Algorithm } from '../jwt-types.js';
-import type { ClaimOptions } from '../options.js';
+import type { ClaimOptions, VerifierAlgorithm } from '../options.js';
 
 /**
  * Options of {@link createTokenFactory}: the app's own {@link ClaimOptions}
@@ -21,9 +21,12 @@ export interface TokenFactoryOptions extends Pick<ClaimOptions, 'issuer' | 'audi
    */
   secret?: KeyInput | SecretResolver;
   /** The app's accepted algorithms: tokens are signed with the first unless {@link algorithm} says otherwise. */
-  algorithms?: readonly Algorithm[];
-  /** The algorithm to sign with. @default algorithms[0] */
-  algorithm?: Algorithm;
+  algorithms?: readonly (Algorithm | VerifierAlgorithm)[];
+  /**
+   * The algorithm to sign with. jsonwebtoken signs, so `EdDSA` and `Ed25519` are a ConfigError (sign those with `jose`).
+   * @default algorithms[0]
+   */
+  algorithm?: Algorithm | VerifierAlgorithm;
   /**
    * The signing key: the private key (PEM or `KeyObject`) for RS, PS and ES
    * algorithms, or an HMAC secret.
@@ -103,6 +106,11 @@ export function createTokenFactory(options: TokenFactoryOptions): TokenFactory {
   const algorithm = options.algorithm ?? options.algorithms?.[0];
   if (algorithm === undefined || algorithm === 'none') {
     throw new ConfigError('createTokenFactory needs `algorithm` or a non-empty `algorithms` (not `none`): the algorithm the app accepts');
+  }
+  if (algorithm === 'EdDSA' || algorithm === 'Ed25519') {
+    throw new ConfigError(
+      `createTokenFactory signs with jsonwebtoken, which has no ${algorithm}: pass \`algorithm\` (e.g. ES256), or sign with jose`,
+    );
   }
   const key = keyObject(signingKey(options, algorithm), algorithm);
   const expiresIn = options.expiresIn ?? 300;

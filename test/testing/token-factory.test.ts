@@ -105,6 +105,7 @@ describe('createTokenFactory', () => {
       { secret: 'x', key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, algorithms: ['ES256'] },
       /`key` is a public key/,
     ],
+    ['EdDSA (jsonwebtoken cannot sign it)', { secret: 'x', algorithms: ['EdDSA'] }, /has no EdDSA/],
     ['a non-finite expiresIn', { secret: SECRET, algorithms: ['HS256'], expiresIn: Number.NaN }, /expiresIn must be a finite number/],
   ] as const)('throws a ConfigError at creation for %s', (_, options, message) => {
     expect(() => createTokenFactory(options as Parameters<typeof createTokenFactory>[0])).toThrow(ConfigError);
