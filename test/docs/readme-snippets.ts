@@ -48,6 +48,8 @@ import {
   type ClaimStore,
   type JwtPayload,
 } from '../../src/index.js';
+import type * as nodeTest from 'node:test';
+import { claimStoreContract, createTestClock, createTokenFactory, isolatedStore } from '../../src/testing/index.js';
 
 export function expressQuickStart({ jwtOnce }: typeof expressAdapter, express: () => Express) {
   const app = express();
@@ -377,4 +379,39 @@ export function joseDeviceLogin(app: express.Express, { jwtOnce }: typeof expres
     jwtOnce({ secret: process.env.ED25519_PUBLIC_KEY_PEM!, algorithms: ['EdDSA'], verifier: joseVerifier }),
     (req: JwtOnceRequest, res) => res.json({ device: req.auth?.sub }),
   );
+}
+
+export function testingOwnStoreNodeTest({ after, before, describe, it }: typeof nodeTest, MyStore: new () => ClaimStore) {
+  describe('MyStore keeps the ClaimStore contract', () => {
+    claimStoreContract(() => new MyStore(), { it, before, after });
+  });
+}
+
+export function testingOwnStoreJest(MyRedisStore: { connect(url: string): Promise<ClaimStore & { close(): Promise<void> }> }) {
+  describe('MyRedisStore keeps the ClaimStore contract', () => {
+    claimStoreContract(
+      async () => {
+        const store = await MyRedisStore.connect(process.env.REDIS_URL!);
+        return { store, injectedClock: false, cleanup: () => store.close() };
+      },
+      { it, beforeAll, afterAll },
+    );
+  });
+}
+
+export function testingYourApp() {
+  const clock = createTestClock(); // starts at 2026-01-01T00:00:00Z and moves only when told
+  const options = { secret: process.env.JWT_SECRET!, algorithms: ['HS256'], issuer: 'https://idp.example', now: clock.now } as const;
+  const sign = createTokenFactory(options); // HS256, iss https://idp.example, iat now, exp in 5 minutes, a new jti each
+
+  it('confirms a link once, and not once it has expired', async () => {
+    const confirm = createWebGuard({ ...options, store: isolatedStore() }); // a fresh store: no other test's claims
+    const link = sign({ sub: 'alice' });
+    const post = (token: string) => new Request('http://app.test/confirm', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await confirm(post(link))).ok).toBe(true);
+    expect((await confirm(post(link))).ok).toBe(false); // a replay: 401 ERR_JWT_ONCE_REUSED
+    const late = sign({ sub: 'bob' });
+    clock.advance(5 * 60_000); // past exp, without sleeping
+    expect((await confirm(post(late))).ok).toBe(false); // 401 ERR_JWT_ONCE_EXPIRED
+  });
 }

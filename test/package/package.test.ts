@@ -194,6 +194,27 @@ describe('the package packed from a clean clone', () => {
     expect(results.replayOutcome).toBe('ERR_JWT_ONCE_REUSED');
   });
 
+  it('jwt-once/testing from the tarball, both ways, under node --test: the contract passes on the memory store; it loads no runner', () => {
+    for (const file of ['testing-entry.mjs', 'testing-entry.cjs', 'loaded-modules.cjs'])
+      copyFileSync(join(__dirname, 'fixtures', file), join(project, file));
+    const args = ['--test', '--test-reporter=tap', 'testing-entry.mjs', 'testing-entry.cjs'];
+    const { status, stdout } = spawnSync(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(stdout.split('\n').filter((line) => /^\s*not ok /.test(line))).toEqual([]);
+    expect(stdout).toMatch(/^# pass 18$/m); // 8 contract cases and 1 helpers test, per module format
+    expect(stdout).toMatch(/^# fail 0$/m);
+    expect(status).toBe(0);
+    const loaded = (...entries: string[]) =>
+      JSON.parse(run(process.execPath, ['loaded-modules.cjs', ...entries], { cwd: project })) as Record<string, string[]>;
+    // The entry loads no test runner (the contract takes the runner's functions)...
+    expect(loaded('jwt-once/testing')).toEqual({
+      runners: [],
+      nodeTest: [],
+      testingFiles: expect.arrayContaining([expect.stringMatching(/index\.js$/)]),
+    });
+    // ...and no other entry loads it.
+    expect(loaded(...SUBPATHS.filter((name) => name !== 'jwt-once/testing'))).toEqual({ runners: [], nodeTest: [], testingFiles: [] });
+  });
+
   it('type-checks in a strict TypeScript consumer (nodenext, ESM and CommonJS files, no skipLibCheck)', () => {
     writeFileSync(join(project, 'consumer.mts'), consumerSource());
     writeFileSync(join(project, 'consumer.cts'), consumerSource());

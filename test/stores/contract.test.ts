@@ -16,19 +16,22 @@ import {
   resolveStore,
   SqliteClaimStore,
 } from '../../src/index.js';
-import { claimStoreContract } from './contract.js';
+import { claimStoreContract, type OpenClaimStore } from '../../src/testing/index.js';
 import { describeWithPostgres, SHARED_PG_URL, sql, uniqueTable } from './postgres-servers.js';
 import { describeWithRedis, redisAnswers, SHARED_REDIS_URL } from './redis-servers.js';
 
+/** The published suite (jwt-once/testing), registered with jest's functions. */
+const contract = (open: OpenClaimStore): void => claimStoreContract(open, { it, beforeAll, afterAll });
+
 describe('contract: MemoryStore', () => {
-  claimStoreContract(() => {
+  contract(() => {
     const store = new MemoryStore();
     return { store, injectedClock: true, cleanup: () => store.close() };
   });
 });
 
 describe('contract: new Keyv() (Map)', () => {
-  claimStoreContract(() => {
+  contract(() => {
     const keyv = new Keyv();
     const store = resolveStore(keyv);
     expect(store).toBeInstanceOf(KeyvMapStore);
@@ -37,14 +40,14 @@ describe('contract: new Keyv() (Map)', () => {
 });
 
 describe('contract: KeyvLockedStore (get then set under a per-process lock)', () => {
-  claimStoreContract(() => {
+  contract(() => {
     const keyv = new Keyv();
     return { store: new KeyvLockedStore(keyv), injectedClock: true, keyv };
   });
 });
 
 describe('contract: SQLite file through @keyv/sqlite', () => {
-  claimStoreContract(() => {
+  contract(() => {
     const dir = mkdtempSync(join(tmpdir(), 'jwt-once-sqlite-'));
     const keyv = new Keyv(new KeyvSqlite({ uri: `sqlite://${join(dir, 'claims.db')}`, busyTimeout: 5000 }));
     const store = resolveStore(keyv);
@@ -63,7 +66,7 @@ describe('contract: SQLite file through @keyv/sqlite', () => {
 });
 
 describeWithRedis('contract: Redis through @keyv/redis', redisAnswers(), `no Redis answers on ${SHARED_REDIS_URL}`, () => {
-  claimStoreContract(async () => {
+  contract(async () => {
     const namespace = `jwt-once-test-${randomUUID()}`; // our own keys on a shared Redis
     const client = createClient({ url: SHARED_REDIS_URL, disableOfflineQueue: true });
     client.on('error', () => undefined);
@@ -86,7 +89,7 @@ describeWithRedis('contract: Redis through @keyv/redis', redisAnswers(), `no Red
 });
 
 describeWithPostgres('contract: PostgreSQL through @keyv/postgres', () => {
-  claimStoreContract(() => {
+  contract(() => {
     const table = uniqueTable(); // a table of its own, dropped afterwards
     const keyv = new Keyv(new KeyvPostgres({ uri: `${SHARED_PG_URL}?application_name=${table}`, table }), { namespace: 'jwt-once' });
     keyv.on('error', () => undefined);
