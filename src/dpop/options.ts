@@ -30,7 +30,8 @@ export interface DpopNonceOptions {
 }
 
 /** Options of {@link createDpopChecker} and {@link checkDpopProof}. */
-export interface DpopOptions extends Pick<ClaimOptions, 'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'now'> {
+export interface DpopOptions
+  extends Pick<ClaimOptions, 'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'onStoreError' | 'onRefuse' | 'now'> {
   /**
    * Accepted proof algorithms. Asymmetric only; `EdDSA` is not available
    * (jsonwebtoken, which verifies the proofs, has no EdDSA).
@@ -72,6 +73,8 @@ export const DPOP_OPTION_NAMES = [
   'storeTimeout',
   'onClaim',
   'onReplay',
+  'onStoreError',
+  'onRefuse',
   'now',
   'algorithms',
   'iatWindow',

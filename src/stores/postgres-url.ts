@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import { ConfigError } from '../errors.js';
 import { PostgresClaimStore } from './postgres-store.js';
 import { loadPeer, namedExport } from './optional-peer.js';
+import { requirePeers } from './peer-presence.js';
 import { qualifiedTable } from './postgres-sql.js';
 
 /** What jwt-once reads from a `postgres://` store URL. */
@@ -98,5 +99,6 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
  */
 export function openPostgresStore(url: string): PostgresClaimStore {
   const target = parsePostgresUrl(url);
+  requirePeers(['@keyv/postgres', 'pg'], 'postgres');
   return new PostgresClaimStore(openKeyv(target), {}, true);
 }

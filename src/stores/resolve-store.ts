@@ -5,6 +5,7 @@ import { KeyvLockedStore } from './keyv-locked-store.js';
 import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
 import { loadPeer, namedExport } from './optional-peer.js';
+import { requirePeers } from './peer-presence.js';
 import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
@@ -134,9 +135,9 @@ function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
  * Opens the store a URL names, once per process: the same URL string gives
  * the same store, so `claimToken(t, { store: process.env.JWT_ONCE_STORE })`
  * on every request shares one connection. The optional packages
- * (`@keyv/sqlite`, `@keyv/redis`) are loaded when the first claim needs them;
- * a missing one fails that claim (503) with a message naming the package, or
- * fails `await store.ready()` at start-up.
+ * (`@keyv/sqlite`, `@keyv/redis`, `@keyv/postgres` and `pg`) must be
+ * installed: a missing one is a {@link ConfigError} here, when the middleware
+ * or claimer is created, naming what to install.
  *
  * - `memory://`: a new {@link MemoryStore} (one process).
  * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
@@ -151,7 +152,7 @@ function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
  *
  * Close them with {@link closeStores}.
  *
- * @throws {ConfigError} for an unknown scheme or a malformed URL (the message never repeats a password).
+ * @throws {ConfigError} for an unknown scheme, a malformed URL or a missing optional package (the message never repeats a password).
  * @example
  * import { openStore } from 'jwt-once';
  * const store = openStore(process.env.JWT_ONCE_STORE ?? 'sqlite://var/jwt-once.db');
@@ -167,6 +168,7 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
   } else if (scheme === 'sqlite') {
     const path = url.slice('sqlite://'.length).split('?')[0]!;
     if (path === '') throw new ConfigError('a sqlite:// store URL needs a file path, e.g. sqlite://var/jwt-once.db');
+    requirePeers(['@keyv/sqlite'], 'sqlite');
     store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), { createDirectory: true }, true);
   } else if (scheme === 'redis' || scheme === 'rediss') {
     const redacted = describeUrl(url);
@@ -177,6 +179,7 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
     } catch {
       throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
     }
+    requirePeers(['@keyv/redis'], scheme);
     store = new RedisClaimStore(openRedis(url, redacted), redisUrlOptions(parsed.searchParams), true);
   } else if (scheme === 'postgres' || scheme === 'postgresql') {
     store = openPostgresStore(url);
