@@ -97,7 +97,11 @@ export class ClaimEvents {
    * `jwt-once:store-error`, or, with neither, a `console.warn` (at most one a
    * minute per store). Returns `error`, to be thrown.
    */
-  storeFailed(error: StoreError, at: { key: string | undefined; scope: string; request: unknown }, storeMs: number | undefined): StoreError {
+  storeFailed(
+    error: StoreError,
+    at: { key: string | undefined; scope: string; request: unknown },
+    storeMs: number | undefined,
+  ): StoreError {
     const published = TOPICS.storeError.active();
     callHook(this.hooks.onStoreError, error);
     if (published) {

@@ -6,6 +6,7 @@ import { KeyvMapStore } from './keyv-map-store.js';
 import { MemoryStore } from './memory-store.js';
 import { loadPeer, namedExport } from './optional-peer.js';
 import { requirePeers } from './peer-presence.js';
+import { nameStore } from '../events/store-names.js';
 import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
 import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
 import { refuseUnsupportedKeyv } from './keyv-version.js';
@@ -189,6 +190,7 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
     );
   }
   urlStores.set(url, store);
+  nameStore(store, describeUrl(url));
   return store;
 }
 
