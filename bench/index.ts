@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,telemetry]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { runMemory } from './memory.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
 import { runSqlite } from './sqlite.js';
+import { runTelemetry } from './telemetry.js';
 
 const scenarios: [string, () => Promise<void>][] = [
   ['core', runCore],
@@ -21,6 +22,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['http', runHttp],
   ['memory', runMemory],
   ['dpop', runDpop],
+  ['telemetry', runTelemetry],
 ];
 
 const ROOT = join(__dirname, '..');
