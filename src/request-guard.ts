@@ -199,7 +199,13 @@ export function createRequestGuard<Req>(
       if (!events.watching()) return check(request, header);
       // The whole check is observed, token lookup included: a malformed Authorization header is a refusal too.
       const seen = { scope: events.scope };
-      return watchCheck(events, () => check(request, header, seen), (c: Claim) => c, () => seen.scope, request);
+      return watchCheck(
+        events,
+        () => check(request, header, seen),
+        (c: Claim) => c,
+        () => seen.scope,
+        request,
+      );
     },
     async settle(done, { threw, status }) {
       if (!releaseOnError || (!threw && status < 500)) return;

@@ -30,8 +30,10 @@ export interface DpopNonceOptions {
 }
 
 /** Options of {@link createDpopChecker} and {@link checkDpopProof}. */
-export interface DpopOptions
-  extends Pick<ClaimOptions, 'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'onStoreError' | 'onRefuse' | 'now'> {
+export interface DpopOptions extends Pick<
+  ClaimOptions,
+  'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'onStoreError' | 'onRefuse' | 'now'
+> {
   /**
    * Accepted proof algorithms. Asymmetric only; `EdDSA` is not available
    * (jsonwebtoken, which verifies the proofs, has no EdDSA).
