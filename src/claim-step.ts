@@ -1,6 +1,6 @@
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
-import { ClaimResult, nextClaimId, withinTime, type TokenPeek, type TokenState } from './claim-result.js';
+import { ClaimResult, nextClaimId, type TokenPeek, type TokenState } from './claim-result.js';
 import { claimExpiry } from './lifetime.js';
 import { checkNumber, checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES } from './option-names.js';
@@ -9,7 +9,8 @@ import { ClaimEvents } from './events/claim-events.js';
 import type { GuardKind } from './events/messages.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
-import { timeBound } from './stores/time-bound.js';
+import { asStoreError } from './stores/store-error.js';
+import { timeBound, withinTime } from './stores/timeouts.js';
 import { isThenable } from './thenable.js';
 
 /** A verified, bounded token on its way to the store: what the claim and its answer need. */
@@ -57,10 +58,6 @@ function eventOf(key: string, payload: JwtPayload, scope: string, request: unkno
 export function checkTokenLength(token: string | null | undefined, max: number): asserts token is string {
   if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
   if (token.length > max) throw new InvalidTokenError(`The token is longer than ${max} characters`);
-}
-
-function asStoreError(cause: unknown): StoreError {
-  return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
 }
 
 /** The checked options of the claim step, shared by {@link createClaimer} and {@link createVerifiedClaimer}. */
@@ -120,7 +117,7 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions, g
   const NOWHERE: At = { key: undefined, scope: defaultScope, request: undefined };
   /** A store failure: reported once (`onStoreError`, the channel, or a warning), then refused (503). */
   const storeFailed = (cause: unknown, at: At = NOWHERE, storeMs?: number): Promise<never> =>
-    Promise.reject(events.storeFailed(asStoreError(cause), at, storeMs));
+    Promise.reject(events.storeFailed(asStoreError('The claim store failed', cause), at, storeMs));
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
 
   /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */

@@ -25,7 +25,7 @@ export function createClaimer(options: ClaimOptions): Claimer {
   const { claim, events } = createUnobservedClaimer(options);
   return function claimer(token, context) {
     if (!events.watching()) return claim(token, context);
-    return watchCheck(events, () => claim(token, context), sameClaim, context?.scope ?? events.scope, context?.request);
+    return watchCheck(events, events.now(), claim(token, context), sameClaim, context?.scope ?? events.scope, context?.request);
   };
 }
 

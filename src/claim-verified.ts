@@ -67,7 +67,8 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
   const { claim, events } = createUnobservedVerifiedClaimer(options);
   return function verifiedClaimer(token, verifiedPayload, context) {
     if (!events.watching()) return claim(token, verifiedPayload, context);
-    return watchCheck(events, () => claim(token, verifiedPayload, context), sameClaim, context?.scope ?? events.scope, context?.request);
+    const started = events.now();
+    return watchCheck(events, started, claim(token, verifiedPayload, context), sameClaim, context?.scope ?? events.scope, context?.request);
   };
 }
 

@@ -199,13 +199,8 @@ export function createRequestGuard<Req>(
       if (!events.watching()) return check(request, header);
       // The whole check is observed, token lookup included: a malformed Authorization header is a refusal too.
       const seen = { scope: events.scope };
-      return watchCheck(
-        events,
-        () => check(request, header, seen),
-        (c: Claim) => c,
-        () => seen.scope,
-        request,
-      );
+      const started = events.now();
+      return watchCheck(events, started, check(request, header, seen), sameClaim, () => seen.scope, request);
     },
     async settle(done, { threw, status }) {
       if (!releaseOnError || (!threw && status < 500)) return;
@@ -223,6 +218,8 @@ function scopeFor<Req>(scopeOf: (request: Req) => string, request: Req): string 
   if (isThenable(scope)) Promise.resolve(scope).catch(() => undefined);
   throw new ConfigError(`\`scope\` must return a string synchronously, got ${isThenable(scope) ? 'a promise' : typeof scope}`);
 }
+
+const sameClaim = (claim: Claim): Claim => claim;
 
 type ClaimCall<Req> = (token: string | null | undefined, request: Req, context: ClaimContext) => Promise<Claim>;
 /** The claim of a guard and the events of its claimer. */

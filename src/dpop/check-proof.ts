@@ -71,13 +71,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
   const { check, events, scopeOf } = createUnobservedDpopChecker(options);
   return function dpopChecker(proof, request) {
     if (!events.watching()) return check(proof, request);
-    return watchCheck(
-      events,
-      () => check(proof, request),
-      claimOfProof,
-      () => scopeOf(request),
-      request?.request,
-    );
+    return watchCheck(events, events.now(), check(proof, request), claimOfProof, () => scopeOf(request), request?.request);
   };
 }
 

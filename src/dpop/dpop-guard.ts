@@ -105,13 +105,9 @@ export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}, adapte
     check(request, parts) {
       if (!events.watching()) return check(request, parts);
       // The whole check is observed: a refusal of this guard's own (no DPoP authorization, no payload) included.
-      return watchCheck(
-        events,
-        () => check(request, parts),
-        (proof) => proof.claim,
-        () => scopeOf({ method: parts.method, url: parts.url }),
-        request,
-      );
+      const started = events.now();
+      const scope = (): string => scopeOf({ method: parts.method, url: parts.url });
+      return watchCheck(events, started, check(request, parts), (proof) => proof.claim, scope, request);
     },
   };
 }

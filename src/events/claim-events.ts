@@ -177,33 +177,42 @@ export function carryTrace<E extends object>(from: object, to: E): E {
 }
 
 /**
- * Observes one whole check: when someone watches, the claim or the refusal
- * it ends with is published with its duration. The promise the caller gets
- * settles as `outcome` does (same value, same error).
+ * Observes one whole check, when someone watches: the claim or the refusal
+ * `outcome` settles with is published with its duration since `started`
+ * (an {@link ClaimEvents.now} reading). The observation is a side branch:
+ * `outcome` itself is returned, so the caller waits no extra turn, and the
+ * branch never rejects.
  *
  * @param claimOf the {@link Claim} inside what `outcome` resolves with.
  * @param scope the scope in force, or a function that says it once the check ended.
  * @example
- * return watchCheck(events, claimer(token, context), (claim) => claim, context?.scope ?? events.scope, context?.request);
+ * const started = events.now();
+ * return watchCheck(events, started, claimer(token, context), (claim) => claim, context?.scope ?? events.scope, context?.request);
  */
 export function watchCheck<R>(
   events: ClaimEvents,
-  run: () => Promise<R>,
+  started: number,
+  outcome: Promise<R>,
   claimOf: (result: R) => Claim,
   scope: string | (() => string),
   request: unknown,
 ): Promise<R> {
-  if (!events.watching()) return run();
-  const started = clock();
   const scopeNow = (): string => (typeof scope === 'string' ? scope : scope());
-  return run().then(
+  outcome.then(
     (result) => {
-      events.finished(claimOf(result), scopeNow(), request, started);
-      return result;
+      try {
+        events.finished(claimOf(result), scopeNow(), request, started);
+      } catch {
+        // Observers observe: they never change the outcome.
+      }
     },
     (err: unknown) => {
-      events.refused(err, scopeNow(), request, started);
-      throw err;
+      try {
+        events.refused(err, scopeNow(), request, started);
+      } catch {
+        // Observers observe: they never change the outcome.
+      }
     },
   );
+  return outcome;
 }

@@ -21,3 +21,18 @@ export function nameStore(store: object, redacted: string): void {
 export function storeName(store: object): string | undefined {
   return names.get(store);
 }
+
+/**
+ * A store URL with any password and query removed, as the server log names it.
+ *
+ * @example
+ * redactedUrl('redis://:pw@10.0.0.5:6379/2?waitForReplicas=1'); // 'redis://10.0.0.5:6379/2'
+ */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return `${url.slice(0, url.indexOf(':') + 1)}//...`;
+  }
+}
