@@ -7,7 +7,7 @@
 import { createSecretKey } from 'node:crypto';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { jwtOnceTelemetry, type JwtOnceTelemetryOptions } from '../adapters/otel.js';
+import { jwtOnceTelemetry, type JwtOnceTelemetryOptions } from '../src/otel/index.js';
 import { createClaimer, MemoryStore, type ClaimStore } from '../src/index.js';
 import { compare, interleave, log, pick, printMedians, rate, signTokens } from './harness.js';
 

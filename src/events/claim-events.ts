@@ -1,4 +1,4 @@
-import { ConfigError, JwtOnceError, StoreError } from '../errors.js';
+import { ConfigError, JwtOnceError, type StoreError } from '../errors.js';
 import type { Claim, ClaimEvent } from '../options.js';
 import { isThenable } from '../thenable.js';
 import { TOPICS } from './channels.js';

@@ -44,7 +44,10 @@ export interface RefuseEvent extends StoreTiming {
   status: number;
   /** `jwt` or `dpop`. */
   guard: GuardKind;
-  /** The scope in force (`''` when none); for DPoP, the request URL without query (the `htu` it is compared with), `''` when it makes no URL. */
+  /**
+   * The scope in force (`''` when none); for DPoP, the request URL without
+   * query (the `htu` it is compared with), `''` when it makes no URL.
+   */
   scope: string;
   /** The replay key, when the refusal came at or after the claim (a replay, a store failure); else `undefined`. */
   key: string | undefined;

@@ -14,8 +14,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { checkDpopProof } from '../../adapters/dpop.js';
-import { jwtOnceTelemetry, METRIC_NAMES, type JwtOnceTelemetry } from '../../adapters/otel.js';
+import { checkDpopProof } from '../../src/dpop/index.js';
+import { jwtOnceTelemetry, METRIC_NAMES, type JwtOnceTelemetry } from '../../src/otel/index.js';
 import { CHANNELS, claimToken, MemoryStore, type ClaimStore } from '../../src/index.js';
 import { dpopKey, HTU, proofClaims, signProof } from '../helpers/dpop.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

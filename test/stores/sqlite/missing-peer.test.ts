@@ -1,5 +1,5 @@
 import { claimToken, closeStores, ConfigError, openStore } from '../../../src/index.js';
-import { jwtOnce } from '../../../adapters/express.js';
+import { jwtOnce } from '../../../adapters/express/index.js';
 import { HS_SECRET, hsToken, NOW } from '../../helpers/tokens.js';
 
 jest.mock('@keyv/sqlite', () => {

@@ -11,8 +11,8 @@ import {
   type ObservableResult,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { CHANNELS, subscribeChannel } from '../src/events/channels.js';
-import type { ClaimMessage, RefuseEvent } from '../src/events/messages.js';
+import { CHANNELS, subscribeChannel } from '../events/channels.js';
+import type { ClaimMessage, RefuseEvent } from '../events/messages.js';
 
 /** Options of {@link jwtOnceTelemetry}. */
 export interface JwtOnceTelemetryOptions {
