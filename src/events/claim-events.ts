@@ -37,6 +37,9 @@ function callHook<E>(hook: ((event: E) => unknown) | undefined, event: E): void 
   }
 }
 
+/** A claim's string field, else `undefined`. */
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 /** A clock for durations; `performance` is on every runtime jwt-once runs on. */
 const clock = (): number => performance.now();
 
@@ -124,7 +127,6 @@ export class ClaimEvents {
   finished(claim: Claim, scope: string, request: unknown, started: number): void {
     if (!TOPICS.claim.active()) return;
     const { payload } = claim;
-    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     TOPICS.claim.publish({
       key: claim.key,
       iss: str(payload.iss),

@@ -31,6 +31,8 @@ import type * as fastifyAdapter from '../../adapters/fastify/index.js';
 import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify/index.js';
 import { createDpopChecker } from '../../src/dpop/index.js';
 import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
+import { subscribe } from 'node:diagnostics_channel';
+import { jwtOnceTelemetry } from '../../src/otel/index.js';
 import {
   claimToken,
   closeStores,
@@ -40,6 +42,8 @@ import {
   RedisClaimStore,
   type ClaimStore,
   type JwtPayload,
+  CHANNELS,
+  type RefuseEvent,
 } from '../../src/index.js';
 
 export function expressQuickStart({ jwtOnce }: typeof expressAdapter, express: () => Express) {
@@ -308,4 +312,28 @@ export function ownStore() {
     },
   };
   return { store, claims };
+}
+
+/** docs/reference/observability.md; type-checked, not run (the telemetry and channel tests run the same calls). */
+export function observability(
+  { jwtOnce }: typeof expressAdapter,
+  secret: string,
+  refusals: { inc(labels: { code: string; scope: string }): void },
+  logger: { info(fields: object, message: string): void },
+) {
+  const guard = jwtOnce({
+    secret,
+    algorithms: ['HS256'],
+    onRefuse: ({ code, scope }) => refusals.inc({ code, scope }),
+  });
+
+  subscribe(CHANNELS.refusal, (message) => {
+    const { code, scope, durationMs } = message as RefuseEvent;
+    logger.info({ code, scope, durationMs }, 'jwt-once refused');
+  });
+
+  // NodeSDK started (or metrics.setGlobalMeterProvider(...)) before this line:
+  const telemetry = jwtOnceTelemetry(); // { meterProvider?, tracerProvider?, spans? }
+  process.on('SIGTERM', () => telemetry.stop());
+  return guard;
 }
