@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose,jwks]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose,jwks,telemetry]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { runMemory } from './memory.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
 import { runSqlite } from './sqlite.js';
+import { runTelemetry } from './telemetry.js';
 
 const scenarios: [string, () => Promise<void>][] = [
   ['core', runCore],
@@ -25,6 +26,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['dpop', runDpop],
   ['jose', runJose],
   ['jwks', runJwks],
+  ['telemetry', runTelemetry],
 ];
 
 const ROOT = join(__dirname, '..');

@@ -5,6 +5,8 @@ import { claimExpiry } from './lifetime.js';
 import { checkNumber, checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
+import { ClaimEvents } from './events/claim-events.js';
+import type { GuardKind } from './events/messages.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
 import { asStoreError } from './stores/store-error.js';
@@ -52,33 +54,10 @@ function eventOf(key: string, payload: JwtPayload, scope: string, request: unkno
   return { key, iss: str(payload.iss), sub: str(payload.sub), jti: str(payload.jti), scope, request };
 }
 
-function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () => ClaimEvent): void {
-  if (hook === undefined) return;
-  try {
-    const result = hook(event());
-    // An async hook that rejects must not become an unhandled rejection.
-    if (isThenable(result)) Promise.resolve(result).catch(() => undefined);
-  } catch {
-    // Hooks observe; they never change the outcome.
-  }
-}
-
 /** A present token no longer than `max`, refused before any parsing otherwise. */
 export function checkTokenLength(token: string | null | undefined, max: number): asserts token is string {
   if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
   if (token.length > max) throw new InvalidTokenError(`The token is longer than ${max} characters`);
-}
-
-/** Calls `onStoreError` with the failure (never the token); what it throws or rejects with is ignored. */
-function reportStoreError(hook: ((error: StoreError) => unknown) | undefined, error: StoreError): StoreError {
-  if (hook === undefined) return error;
-  try {
-    const result = hook(error);
-    if (isThenable(result)) Promise.resolve(result).catch(() => undefined);
-  } catch {
-    // Hooks observe; they never change the outcome.
-  }
-  return error;
 }
 
 /** The checked options of the claim step, shared by {@link createClaimer} and {@link createVerifiedClaimer}. */
@@ -87,6 +66,8 @@ export interface ClaimStep {
   maxAge: number | undefined;
   maxTokenLength: number;
   clock: () => number;
+  /** The hooks and channels of this claimer, for the whole-check observation of its callers. */
+  events: ClaimEvents;
   /**
    * Bounds the lifetime of a verified payload, runs `validate`, claims in the store and calls the hooks.
    * `key` replaces the replay key derived by {@link replayKey}: for a DPoP proof, (JWK thumbprint, `htu`, `jti`).
@@ -111,7 +92,7 @@ export interface ClaimStep {
  * Checks the options every claimer shares, once, and returns the claim step.
  * Throws a {@link ConfigError} on a wrong option.
  */
-export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): ClaimStep {
+export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions, guard: GuardKind = 'jwt'): ClaimStep {
   checkOptionNames('claim', options, CLAIM_OPTION_NAMES);
   const seconds = { min: 0, unit: 'seconds' };
   const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
@@ -127,23 +108,34 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   const onClaim = checkFunction('onClaim', options.onClaim);
   const onReplay = checkFunction('onReplay', options.onReplay);
   const onStoreError = checkFunction('onStoreError', options.onStoreError);
-  /** A store failure: reported once to `onStoreError`, then refused (503). */
-  const storeFailed = (cause: unknown): Promise<never> =>
-    Promise.reject(reportStoreError(onStoreError, asStoreError('The claim store failed', cause)));
+  const onRefuse = checkFunction('onRefuse', options.onRefuse);
   const clock = monotonic(checkFunction('now', options.now) ?? Date.now);
   const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
+  const events = new ClaimEvents(guard, { onClaim, onReplay, onStoreError, onRefuse }, store, defaultScope);
+  /** Where a store failure happened: the claim's key, scope and request (none known for a read). */
+  type At = { key: string | undefined; scope: string; request: unknown };
+  const NOWHERE: At = { key: undefined, scope: defaultScope, request: undefined };
+  /** A store failure: reported once (`onStoreError`, the channel, or a warning), then refused (503). */
+  const storeFailed = (cause: unknown, at: At = NOWHERE, storeMs?: number): Promise<never> =>
+    Promise.reject(events.storeFailed(asStoreError('The claim store failed', cause), at, storeMs));
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };
 
   /** The store's answer, turned into the claim or the refusal. Throws a JwtOnceError. */
-  function settle(won: unknown, pending: PendingClaim, id: string): Claim {
+  function settle(won: unknown, pending: PendingClaim, id: string, storeMs?: number): Claim {
     const { header, payload, replay, expiresAt, scope, request } = pending;
     if (won === false) {
-      callHook(onReplay, () => eventOf(replay, payload, scope, request));
-      throw new ReusedTokenError();
+      events.replayed(() => eventOf(replay, payload, scope, request), storeMs);
+      const reused = new ReusedTokenError();
+      events.note(reused, replay, storeMs);
+      throw reused;
     }
-    if (won !== true) throw reportStoreError(onStoreError, new StoreError('The claim store gave no yes-or-no answer'));
-    callHook(onClaim, () => eventOf(replay, payload, scope, request));
-    return new ClaimResult(payload, header, replay, expiresAt, store, id);
+    if (won !== true) {
+      throw events.storeFailed(new StoreError('The claim store gave no yes-or-no answer'), { key: replay, scope, request }, storeMs);
+    }
+    events.claimed(() => eventOf(replay, payload, scope, request));
+    const claim = new ClaimResult(payload, header, replay, expiresAt, store, id);
+    if (storeMs !== undefined) events.note(claim, replay, storeMs);
+    return claim;
   }
 
   /**
@@ -151,13 +143,16 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
    * extra microtask turn; an async one is bounded by `storeTimeout`.
    */
   function claimInStore(pending: PendingClaim): Promise<Claim> {
-    const { now, replay, expiresAt } = pending;
+    const { now, replay, expiresAt, scope, request } = pending;
     const id = nextClaimId();
+    const at: At = { key: replay, scope, request };
+    const timed = events.timing();
+    const started = timed ? events.now() : 0;
     let answer: boolean | Promise<boolean>;
     try {
       answer = store.claim(replay, expiresAt, now, id);
     } catch (cause) {
-      return storeFailed(cause);
+      return storeFailed(cause, at);
     }
     if (typeof answer === 'boolean') {
       try {
@@ -166,9 +161,18 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
         return Promise.reject(err);
       }
     }
-    return withinTime(answer, storeTimeout, () => {
+    const bounded = withinTime(answer, storeTimeout, () => {
       Promise.resolve(store.release(replay, expiresAt, id)).catch(() => undefined);
-    }).then((won) => settle(won, pending, id), storeFailed);
+    });
+    if (!timed)
+      return bounded.then(
+        (won) => settle(won, pending, id),
+        (cause: unknown) => storeFailed(cause, at),
+      );
+    return bounded.then(
+      (won) => settle(won, pending, id, events.now() - started),
+      (cause: unknown) => storeFailed(cause, at, events.now() - started),
+    );
   }
 
   /** Runs `validate`; a refusal (thrown or `false`) is a 401 that consumes nothing. */
@@ -198,7 +202,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
         ? Promise.resolve(read)
         : timeBound(read, storeTimeout, () => new StoreError(`The claim store did not answer within ${storeTimeout} ms`));
     return bounded.then((used) => {
-      if (typeof used !== 'boolean') throw reportStoreError(onStoreError, new StoreError('The claim store gave no yes-or-no answer'));
+      if (typeof used !== 'boolean')
+        throw events.storeFailed(new StoreError('The claim store gave no yes-or-no answer'), NOWHERE, undefined);
       return answer(used ? 'used' : 'unused');
     }, storeFailed);
   }
@@ -263,5 +268,5 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
       : runValidate(payload, scope, context?.request).then(() => readStore(payload, now, replay, expiresAt));
   }
 
-  return { clockTolerance, maxAge, maxTokenLength, clock, claimPayload, peekPayload };
+  return { clockTolerance, maxAge, maxTokenLength, clock, events, claimPayload, peekPayload };
 }

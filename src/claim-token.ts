@@ -1,3 +1,4 @@
+import { watchCheck, type ClaimEvents } from './events/claim-events.js';
 import { perOptions } from './options-cache.js';
 import type { Claim, ClaimContext, ClaimOptions } from './options.js';
 import { createVerifyingStep } from './verifying-step.js';
@@ -21,7 +22,31 @@ export type Claimer = (token: string | null | undefined, context?: ClaimContext)
  * const { payload } = await claim(tokenFromLink);
  */
 export function createClaimer(options: ClaimOptions): Claimer {
-  return createVerifyingStep(options, (step) => step.claimPayload);
+  const { claim, events } = createUnobservedClaimer(options);
+  return function claimer(token, context) {
+    if (!events.watching()) return claim(token, context);
+    return watchCheck(events, events.now(), claim(token, context), sameClaim, context?.scope ?? events.scope, context?.request);
+  };
+}
+
+const sameClaim = (claim: Claim): Claim => claim;
+
+/**
+ * {@link createClaimer} without the observation of the whole check
+ * (`onRefuse`, `jwt-once:claim`, `jwt-once:refusal`), with the events that
+ * observation needs: for a caller that observes a larger check itself (the
+ * request guard, which times the token lookup too). Internal.
+ *
+ * @example
+ * const { claim, events } = createUnobservedClaimer(options);
+ */
+export function createUnobservedClaimer(options: ClaimOptions): { claim: Claimer; events: ClaimEvents } {
+  let events: ClaimEvents | undefined;
+  const claim = createVerifyingStep(options, (step) => {
+    events = step.events;
+    return step.claimPayload;
+  });
+  return { claim, events: events! };
 }
 
 const claimerFor = perOptions(createClaimer);

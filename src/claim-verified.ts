@@ -1,6 +1,7 @@
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { checkTokenLength, prepareClaimStep } from './claim-step.js';
 import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
+import { watchCheck, type ClaimEvents } from './events/claim-events.js';
 import { perOptions } from './options-cache.js';
 import type { Claim, ClaimContext, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { sameJson } from './same-json.js';
@@ -63,15 +64,33 @@ function headerOfVerified(token: string, verifiedPayload: JwtPayload): JwtHeader
  * await claimOnce(token, payload);
  */
 export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): VerifiedClaimer {
+  const { claim, events } = createUnobservedVerifiedClaimer(options);
+  return function verifiedClaimer(token, verifiedPayload, context) {
+    if (!events.watching()) return claim(token, verifiedPayload, context);
+    const started = events.now();
+    return watchCheck(events, started, claim(token, verifiedPayload, context), sameClaim, context?.scope ?? events.scope, context?.request);
+  };
+}
+
+const sameClaim = (claim: Claim): Claim => claim;
+
+/**
+ * {@link createVerifiedClaimer} without the observation of the whole check,
+ * with the events that observation needs (for the request guard). Internal.
+ *
+ * @example
+ * const { claim, events } = createUnobservedVerifiedClaimer({ store });
+ */
+export function createUnobservedVerifiedClaimer(options: VerifiedClaimOptions = {}): { claim: VerifiedClaimer; events: ClaimEvents } {
   if (options === null || typeof options !== 'object') throw new ConfigError('options must be an object');
   for (const name of VERIFIER_OPTIONS) {
     if ((options as Partial<ClaimOptions>)[name] !== undefined) {
       throw new ConfigError(`\`${name}\` is not used when claiming already-verified tokens: configure it on your verifier`);
     }
   }
-  const { maxTokenLength, clock, claimPayload } = prepareClaimStep(options);
+  const { maxTokenLength, clock, claimPayload, events } = prepareClaimStep(options);
 
-  return async function verifiedClaimer(token, verifiedPayload, context) {
+  const claim: VerifiedClaimer = async function verifiedClaimer(token, verifiedPayload, context) {
     checkTokenLength(token, maxTokenLength);
     if (typeof verifiedPayload !== 'object' || verifiedPayload === null || Array.isArray(verifiedPayload)) {
       throw new InvalidTokenError('No verified payload: jwt-once must run behind a verifier that accepted this token');
@@ -86,6 +105,7 @@ export function createVerifiedClaimer(options: VerifiedClaimOptions = {}): Verif
     }
     return claimPayload(token, header, verifiedPayload, clock(), context);
   };
+  return { claim, events };
 }
 
 const verifiedClaimerFor = perOptions(createVerifiedClaimer);

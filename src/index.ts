@@ -2,6 +2,8 @@ export { claimToken, createClaimer, type Claimer } from './claim-token.js';
 export { claimVerified, createVerifiedClaimer, type VerifiedClaimer } from './claim-verified.js';
 export type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions, VerifierAlgorithm } from './options.js';
 export type { TokenVerifier, VerifiedJws, VerifyChecks } from './token-verifier.js';
+export { CHANNELS, type ChannelName } from './events/channels.js';
+export type { ClaimMessage, GuardKind, RefuseEvent, ReplayMessage, StoreErrorMessage, StoreTiming } from './events/messages.js';
 export type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 export {
   ConfigError,

@@ -28,6 +28,7 @@ export const CLAIM_OPTION_NAMES = [
   'onClaim',
   'onReplay',
   'onStoreError',
+  'onRefuse',
   'now',
 ] as const satisfies ReadonlyArray<keyof ClaimOptions>;
 

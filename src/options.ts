@@ -6,19 +6,9 @@ import type { TokenVerifier } from './token-verifier.js';
 
 /** Algorithms only a `verifier` such as `joseVerifier` checks (jsonwebtoken has no EdDSA). */
 export type VerifierAlgorithm = 'EdDSA' | 'Ed25519';
+import type { ClaimEvent, RefuseEvent } from './events/messages.js';
 
-/** What the `onClaim` and `onReplay` hooks receive. Never the token. */
-export interface ClaimEvent {
-  /** The replay key the token was (or would have been) claimed under. */
-  key: string;
-  iss: string | undefined;
-  sub: string | undefined;
-  jti: string | undefined;
-  /** The scope in force, `''` when none. */
-  scope: string;
-  /** The framework request, when the claim came through an adapter. */
-  request: unknown;
-}
+export type { ClaimEvent } from './events/messages.js';
 
 /** Per-call context: what an adapter knows about the request. */
 export interface ClaimContext {
@@ -126,6 +116,18 @@ export interface ClaimOptions {
    * onStoreError: (err) => logger.error({ code: err.code, detail: err.detail }, 'jwt-once store down')
    */
   onStoreError?: (error: StoreError) => void;
+  /**
+   * Called for every refusal (missing, malformed, invalid, expired or reused
+   * token, store failure...) with its `code`, `status`, scope, replay key
+   * (when known) and timing: the hook to count refusals by cause. Never the
+   * token, never a secret. Runs after `onReplay`/`onStoreError`. Must not
+   * throw; what it throws or rejects with is ignored and the answer stays
+   * the same. See {@link RefuseEvent} and docs/reference/observability.md.
+   * @default none
+   * @example
+   * onRefuse: ({ code, status, scope, durationMs }) => metrics.increment('auth.refused', { code })
+   */
+  onRefuse?: (event: RefuseEvent) => void;
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }

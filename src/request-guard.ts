@@ -1,7 +1,8 @@
 import { bearerToken, cookieValue } from './bearer-token.js';
 import type { JwtPayload } from './jwt-types.js';
-import { createClaimer } from './claim-token.js';
-import { createVerifiedClaimer } from './claim-verified.js';
+import { createUnobservedClaimer } from './claim-token.js';
+import { createUnobservedVerifiedClaimer } from './claim-verified.js';
+import { watchCheck, type ClaimEvents } from './events/claim-events.js';
 import { optionsFromEnv, type EnvVars } from './env-options.js';
 import { ConfigError } from './errors.js';
 import { checkOptionNames } from './option-checks.js';
@@ -168,28 +169,38 @@ export function createRequestGuard<Req>(
   }
 
   const secretGiven = Object.prototype.hasOwnProperty.call(options, 'secret');
-  const claim =
+  const { claim, events } =
     verifiedPayload === undefined
       ? verifyingClaim(rest, scope, secretGiven ? undefined : env)
       : verifiedClaim(rest, scope, verifiedPayload);
   const scopeOf = typeof scope === 'function' ? scope : undefined;
+
+  /** Finds the token, verifies and claims it; `seen` learns the scope in force, for the events. */
+  function check(request: Req, header: HeaderReader, seen?: { scope: string }): Promise<Claim> {
+    try {
+      const context: ClaimContext = scopeOf === undefined ? { request } : { request, scope: scopeFor(scopeOf, request) };
+      if (seen !== undefined && context.scope !== undefined) seen.scope = context.scope;
+      if (getToken !== undefined) {
+        return Promise.resolve(getToken(request)).then((token) => claim(token, request, context));
+      }
+      let token = bearerToken(header('authorization'));
+      if (token === undefined && cookie !== undefined) token = cookieValue(header('cookie'), cookie);
+      return claim(token, request, context);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
 
   return {
     releaseOnError,
     // Not an async function: with the default token lookup nothing here awaits,
     // and the claimer's promise is returned as is (no extra microtask turns).
     claim(request, header) {
-      try {
-        const context: ClaimContext = scopeOf === undefined ? { request } : { request, scope: scopeFor(scopeOf, request) };
-        if (getToken !== undefined) {
-          return Promise.resolve(getToken(request)).then((token) => claim(token, request, context));
-        }
-        let token = bearerToken(header('authorization'));
-        if (token === undefined && cookie !== undefined) token = cookieValue(header('cookie'), cookie);
-        return claim(token, request, context);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      if (!events.watching()) return check(request, header);
+      // The whole check is observed, token lookup included: a malformed Authorization header is a refusal too.
+      const seen = { scope: events.scope };
+      const started = events.now();
+      return watchCheck(events, started, check(request, header, seen), sameClaim, () => seen.scope, request);
     },
     async settle(done, { threw, status }) {
       if (!releaseOnError || (!threw && status < 500)) return;
@@ -208,7 +219,11 @@ function scopeFor<Req>(scopeOf: (request: Req) => string, request: Req): string 
   throw new ConfigError(`\`scope\` must return a string synchronously, got ${isThenable(scope) ? 'a promise' : typeof scope}`);
 }
 
+const sameClaim = (claim: Claim): Claim => claim;
+
 type ClaimCall<Req> = (token: string | null | undefined, request: Req, context: ClaimContext) => Promise<Claim>;
+/** The claim of a guard and the events of its claimer. */
+type ObservedCall<Req> = { claim: ClaimCall<Req>; events: ClaimEvents };
 type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope' | 'releaseOnError' | 'verifiedPayload'>;
 
 /**
@@ -216,7 +231,7 @@ type ClaimSettings<Req> = Omit<GuardOptions<Req>, 'getToken' | 'cookie' | 'scope
  * options have no `secret` key: then the environment fills in what the code
  * left out. A `secret` key is never completed from the environment.
  */
-function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: EnvVars | undefined): ClaimCall<Req> {
+function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>['scope'], env: EnvVars | undefined): ObservedCall<Req> {
   const secret: unknown = rest.secret;
   if (env === undefined && (secret === undefined || secret === null || secret === '')) {
     throw new ConfigError(
@@ -227,8 +242,8 @@ function verifyingClaim<Req>(rest: ClaimSettings<Req>, scope: GuardOptions<Req>[
   const claimOptions: ClaimOptions =
     env === undefined ? ({ ...rest } as ClaimOptions) : { ...optionsFromEnv(env), ...stripUndefined(rest) };
   if (typeof scope === 'string') claimOptions.scope = scope;
-  const claimer = createClaimer(claimOptions);
-  return (token, _request, context) => claimer(token, context);
+  const { claim: claimer, events } = createUnobservedClaimer(claimOptions);
+  return { claim: (token, _request, context) => claimer(token, context), events };
 }
 
 /** Composition: a verifier in front already checked the token; only claim it. */
@@ -236,17 +251,18 @@ function verifiedClaim<Req>(
   rest: ClaimSettings<Req>,
   scope: GuardOptions<Req>['scope'],
   verifiedPayload: (request: Req) => unknown,
-): ClaimCall<Req> {
+): ObservedCall<Req> {
   const claimOptions: VerifiedClaimOptions = { ...stripUndefined(rest) };
   if (typeof scope === 'string') claimOptions.scope = scope;
-  const claimer = createVerifiedClaimer(claimOptions);
+  const { claim: claimer, events } = createUnobservedVerifiedClaimer(claimOptions);
   // The claimer refuses anything but a payload object (401). A promised payload is
   // awaited: its rejection fails the request (5xx), never passes it.
-  return (token, request, context) => {
+  const claim: ClaimCall<Req> = (token, request, context) => {
     const payload = verifiedPayload(request);
     if (isThenable(payload)) return Promise.resolve(payload).then((p) => claimer(token, p as JwtPayload | undefined, context));
     return claimer(token, payload as JwtPayload | undefined, context);
   };
+  return { claim, events };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { checkOrigin, normalizeHtu, requestTarget } from './htu.js';
 import { oneProof, ProofHeaders } from './proof-header.js';
+import { carryTrace, watchCheck, type ClaimEvents } from '../events/claim-events.js';
 import { perOptions } from '../options-cache.js';
 import { resolveDpopOptions, type DpopOptions, type DpopProof, type DpopRequest } from './options.js';
 
@@ -69,22 +70,53 @@ function ath(accessToken: string): string {
  * const { thumbprint } = await checkProof(req.headers.dpop, { method: 'POST', url: 'https://as.example/token' });
  */
 export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
+  const { check, events, scopeOf } = createUnobservedDpopChecker(options);
+  return function dpopChecker(proof, request) {
+    if (!events.watching()) return check(proof, request);
+    return watchCheck(events, events.now(), check(proof, request), claimOfProof, () => scopeOf(request), request?.request);
+  };
+}
+
+const claimOfProof = (proof: DpopProof): DpopProof['claim'] => proof.claim;
+
+/** A DPoP checker without the observation of the whole check, for a caller that observes a larger one (the DPoP guard). */
+export interface UnobservedDpopChecker {
+  check: DpopChecker;
+  events: ClaimEvents;
+  /** The scope events report for a request: the URL `htu` is compared with (no query), `''` when it makes none. */
+  scopeOf(request: DpopRequest | undefined): string;
+}
+
+/**
+ * {@link createDpopChecker} without the observation of the whole check
+ * (`onRefuse`, `jwt-once:claim`, `jwt-once:refusal`), with the events it
+ * needs. Internal: the DPoP guard observes from its own start.
+ *
+ * @example
+ * const { check, events, scopeOf } = createUnobservedDpopChecker({ store });
+ */
+export function createUnobservedDpopChecker(options: DpopOptions = {}): UnobservedDpopChecker {
   const resolved = resolveDpopOptions(options, checkOrigin);
   const { algorithms, verifier, window, clockTolerance, origin, nonce, maxProofLength, maxJtiLength } = resolved;
   // The claim step bounds the claim: no `exp` needed, `maxAge: 0` and a tolerance of the whole
   // window hold it until iat + window (+ its margin), and refuse an iat beyond now + window.
-  const step = prepareClaimStep({
-    clockTolerance: window,
-    maxAge: 0,
-    maxTtl: 2 * window + 1,
-    maxTokenLength: maxProofLength,
-    ...(options.store !== undefined && { store: options.store }),
-    ...(options.allowNonAtomicStore !== undefined && { allowNonAtomicStore: options.allowNonAtomicStore }),
-    ...(options.storeTimeout !== undefined && { storeTimeout: options.storeTimeout }),
-    ...(options.onClaim !== undefined && { onClaim: options.onClaim }),
-    ...(options.onReplay !== undefined && { onReplay: options.onReplay }),
-    ...(options.now !== undefined && { now: options.now }),
-  });
+  const step = prepareClaimStep(
+    {
+      clockTolerance: window,
+      maxAge: 0,
+      maxTtl: 2 * window + 1,
+      maxTokenLength: maxProofLength,
+      ...(options.store !== undefined && { store: options.store }),
+      ...(options.allowNonAtomicStore !== undefined && { allowNonAtomicStore: options.allowNonAtomicStore }),
+      ...(options.storeTimeout !== undefined && { storeTimeout: options.storeTimeout }),
+      ...(options.onClaim !== undefined && { onClaim: options.onClaim }),
+      ...(options.onReplay !== undefined && { onReplay: options.onReplay }),
+      ...(options.onStoreError !== undefined && { onStoreError: options.onStoreError }),
+      ...(options.onRefuse !== undefined && { onRefuse: options.onRefuse }),
+      ...(options.now !== undefined && { now: options.now }),
+    },
+    'dpop',
+  );
   const headers = new ProofHeaders(algorithms);
   // Clients call a few URLs over and over: their normalised forms are kept (the last 256 of each).
   const htus = new Map<string, string | undefined>();
@@ -179,7 +211,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     return step.claimPayload(proof, header, payload, now, { scope: htu, request: request.request }, key).then(
       (won) => ({ thumbprint, jwk, htu, claim: won }),
       (err: unknown) => {
-        if (err instanceof ReusedTokenError) throw new ReusedDpopProofError();
+        if (err instanceof ReusedTokenError) throw carryTrace(err, new ReusedDpopProofError());
         if (err instanceof ExpiredTokenError || err instanceof InvalidTokenError)
           throw new DpopProofError(err.message.replace('token', 'DPoP proof'));
         throw err;
@@ -210,7 +242,12 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     return proceed(checkClaims(parsed, await verifyAsync(parsed, now), request, now), request, now);
   }
 
-  return function dpopChecker(rawProof, request) {
+  function scopeOf(request: DpopRequest | undefined): string {
+    if (typeof request?.url !== 'string') return '';
+    return memo(targets, request.url, (url) => requestTarget(url, origin)) ?? '';
+  }
+
+  const check: DpopChecker = function dpopChecker(rawProof, request) {
     let now: number;
     let checked: Checked;
     try {
@@ -223,6 +260,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     }
     return proceed(checked, request, now);
   };
+  return { check, events: step.events, scopeOf };
 }
 
 const checkerFor = perOptions(createDpopChecker);

@@ -1,6 +1,7 @@
 import { ConfigError, DpopProofError } from '../errors.js';
 import { checkOptionNames } from '../option-checks.js';
-import { createDpopChecker } from './check-proof.js';
+import { watchCheck } from '../events/claim-events.js';
+import { createUnobservedDpopChecker } from './check-proof.js';
 import { DPOP_OPTION_NAMES, type DpopOptions, type DpopProof, type DpopRequest } from './options.js';
 import { isThenable } from '../thenable.js';
 
@@ -75,7 +76,7 @@ export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}, adapte
   if (accessTokenPayload !== undefined && typeof accessTokenPayload !== 'function') {
     throw new ConfigError('`accessTokenPayload` must be a function of the request returning the verified access-token payload');
   }
-  const checker = createDpopChecker(rest);
+  const { check: checker, events, scopeOf } = createUnobservedDpopChecker(rest);
 
   /** The `cnf.jkt` binding: needs the token as `Authorization: DPoP` and a verified payload. */
   function bound(proof: DpopRequestParts['proof'], dpopRequest: DpopRequest, payload: unknown): Promise<DpopProof> {
@@ -89,20 +90,29 @@ export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}, adapte
     return checker(proof, dpopRequest);
   }
 
+  /** Checks and claims the proof of one request. */
+  function check(request: Req, parts: DpopRequestParts): Promise<DpopProof> {
+    try {
+      const dpopRequest: DpopRequest = { method: parts.method, url: parts.url, request };
+      const accessToken = dpopAccessToken(parts.authorization);
+      if (accessToken !== undefined) dpopRequest.accessToken = accessToken;
+      if (accessTokenPayload === undefined) return checker(parts.proof, dpopRequest);
+      const payload = accessTokenPayload(request);
+      // A promised payload is awaited: its rejection fails the request (5xx), never goes unhandled.
+      if (isThenable(payload)) return Promise.resolve(payload).then((p) => bound(parts.proof, dpopRequest, p));
+      return bound(parts.proof, dpopRequest, payload);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   return {
     check(request, parts) {
-      try {
-        const dpopRequest: DpopRequest = { method: parts.method, url: parts.url, request };
-        const accessToken = dpopAccessToken(parts.authorization);
-        if (accessToken !== undefined) dpopRequest.accessToken = accessToken;
-        if (accessTokenPayload === undefined) return checker(parts.proof, dpopRequest);
-        const payload = accessTokenPayload(request);
-        // A promised payload is awaited: its rejection fails the request (5xx), never goes unhandled.
-        if (isThenable(payload)) return Promise.resolve(payload).then((p) => bound(parts.proof, dpopRequest, p));
-        return bound(parts.proof, dpopRequest, payload);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      if (!events.watching()) return check(request, parts);
+      // The whole check is observed: a refusal of this guard's own (no DPoP authorization, no payload) included.
+      const started = events.now();
+      const scope = (): string => scopeOf({ method: parts.method, url: parts.url });
+      return watchCheck(events, started, check(request, parts), (proof) => proof.claim, scope, request);
     },
   };
 }

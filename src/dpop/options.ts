@@ -35,7 +35,10 @@ export interface DpopNonceOptions {
 }
 
 /** Options of {@link createDpopChecker} and {@link checkDpopProof}. */
-export interface DpopOptions extends Pick<ClaimOptions, 'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'now'> {
+export interface DpopOptions extends Pick<
+  ClaimOptions,
+  'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'onStoreError' | 'onRefuse' | 'now'
+> {
   /**
    * Accepted proof algorithms. Asymmetric only; `EdDSA` (Ed25519 keys) needs
    * a `verifier` that has it, such as `joseVerifier` (jsonwebtoken has no EdDSA).
@@ -83,6 +86,8 @@ export const DPOP_OPTION_NAMES = [
   'storeTimeout',
   'onClaim',
   'onReplay',
+  'onStoreError',
+  'onRefuse',
   'now',
   'algorithms',
   'verifier',

@@ -11,6 +11,7 @@ import { postgresBackend } from './postgres/backend.js';
 import { redisBackend } from './redis/backend.js';
 import { sqliteBackend } from './sqlite/backend.js';
 import type { StoreBackend } from './store-backend.js';
+import { nameStore, redactedUrl } from '../events/store-names.js';
 
 /**
  * The backends, in the order a Keyv's adapter is matched: each opens its URL
@@ -57,9 +58,9 @@ const urlStores = new Map<string, ClaimStore>();
  * Opens the store a URL names, once per process: the same URL string gives
  * the same store, so `claimToken(t, { store: process.env.JWT_ONCE_STORE })`
  * on every request shares one connection. The optional packages
- * (`@keyv/sqlite`, `@keyv/redis`) are loaded when the first claim needs them;
- * a missing one fails that claim (503) with a message naming the package, or
- * fails `await store.ready()` at start-up.
+ * (`@keyv/sqlite`, `@keyv/redis`, `@keyv/postgres` and `pg`) must be
+ * installed: a missing one is a {@link ConfigError} here, when the middleware
+ * or claimer is created, naming what to install.
  *
  * - `memory://`: a new {@link MemoryStore} (one process).
  * - `sqlite://relative/path.db`, `sqlite:///absolute/path.db`: a
@@ -74,7 +75,7 @@ const urlStores = new Map<string, ClaimStore>();
  *
  * Close them with {@link closeStores}.
  *
- * @throws {ConfigError} for an unknown scheme or a malformed URL (the message never repeats a password).
+ * @throws {ConfigError} for an unknown scheme, a malformed URL or a missing optional package (the message never repeats a password).
  * @example
  * import { openStore } from 'jwt-once';
  * const store = openStore(process.env.JWT_ONCE_STORE ?? 'sqlite://var/jwt-once.db');
@@ -93,6 +94,7 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
   }
   const store = backend.open(url, scheme!);
   urlStores.set(url, store);
+  nameStore(store, redactedUrl(url));
   return store;
 }
 

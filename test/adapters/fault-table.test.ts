@@ -90,6 +90,25 @@ const JWT_ROWS: Row[] = [
   },
   { option: 'onReplay', send: 'replayed', expected: 'refused', options: (fault, store) => ({ ...verifying(store), onReplay: fault }) },
   { option: 'onClaim', send: 'valid', expected: 'passes', options: (fault, store) => ({ ...verifying(store), onClaim: fault }) },
+  // onRefuse observes: the refusal is answered as it would be without it (401, 503).
+  {
+    option: 'onRefuse (no credential)',
+    send: 'none',
+    expected: 'refused',
+    options: (fault, store) => ({ ...verifying(store), onRefuse: fault }),
+  },
+  {
+    option: 'onRefuse (replay)',
+    send: 'replayed',
+    expected: 'refused',
+    options: (fault, store) => ({ ...verifying(store), onRefuse: fault }),
+  },
+  {
+    option: 'onRefuse (store closed)',
+    send: 'store closed',
+    expected: 'fails',
+    options: (fault, store) => ({ ...verifying(store), onRefuse: fault }),
+  },
   {
     option: 'validate (a JwtOnceError of status 1000)',
     send: 'valid',
@@ -122,6 +141,9 @@ const DPOP_ROWS: Row[] = [
   { option: 'now', send: 'valid', expected: 'fails', options: (fault, store) => ({ store, now: fault }) },
   { option: 'onReplay', send: 'replayed', expected: 'refused', options: (fault, store) => ({ store, now, onReplay: fault }) },
   { option: 'onClaim', send: 'valid', expected: 'passes', options: (fault, store) => ({ store, now, onClaim: fault }) },
+  { option: 'onStoreError', send: 'store closed', expected: 'fails', options: (fault, store) => ({ store, now, onStoreError: fault }) },
+  { option: 'onRefuse (no credential)', send: 'none', expected: 'refused', options: (fault, store) => ({ store, now, onRefuse: fault }) },
+  { option: 'onRefuse (replay)', send: 'replayed', expected: 'refused', options: (fault, store) => ({ store, now, onRefuse: fault }) },
   {
     option: 'nonce.check (a JwtOnceError of status 1000)',
     send: 'valid',

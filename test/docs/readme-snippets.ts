@@ -36,7 +36,11 @@ import { durableObjectStore, JwtOnceClaims, type DurableObjectNamespaceLike } fr
 import { denoKvStore, type DenoKvLike } from '../../src/index.js';
 
 import { joseVerifier } from '../../src/jose/index.js';
+import { subscribe } from 'node:diagnostics_channel';
+import { jwtOnceTelemetry } from '../../src/otel/index.js';
 import {
+  CHANNELS,
+  type RefuseEvent,
   claimToken,
   closeStores,
   createClaimer,
@@ -414,4 +418,28 @@ export function testingYourApp() {
     clock.advance(5 * 60_000); // past exp, without sleeping
     expect((await confirm(post(late))).ok).toBe(false); // 401 ERR_JWT_ONCE_EXPIRED
   });
+}
+
+/** docs/reference/observability.md; type-checked, not run (the telemetry and channel tests run the same calls). */
+export function observability(
+  { jwtOnce }: typeof expressAdapter,
+  secret: string,
+  refusals: { inc(labels: { code: string; scope: string }): void },
+  logger: { info(fields: object, message: string): void },
+) {
+  const guard = jwtOnce({
+    secret,
+    algorithms: ['HS256'],
+    onRefuse: ({ code, scope }) => refusals.inc({ code, scope }),
+  });
+
+  subscribe(CHANNELS.refusal, (message) => {
+    const { code, scope, durationMs } = message as RefuseEvent;
+    logger.info({ code, scope, durationMs }, 'jwt-once refused');
+  });
+
+  // NodeSDK started (or metrics.setGlobalMeterProvider(...)) before this line:
+  const telemetry = jwtOnceTelemetry(); // { meterProvider?, tracerProvider?, spans? }
+  process.on('SIGTERM', () => telemetry.stop());
+  return guard;
 }

@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { PostgresClaimStore } from './postgres-store.js';
 import { loadKeyv } from '../keyv-binding.js';
 import { loadPeer, namedExport } from '../optional-peer.js';
+import { requirePeers } from '../peer-presence.js';
 import type { StoreBackend } from '../store-backend.js';
 import { isKeyvPostgresAdapter } from './adapter.js';
 import { qualifiedTable } from './sql.js';
@@ -95,7 +96,7 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
 /**
  * `postgres://[user[:pass]@]host[:port]/db[?table=&schema=]`, `postgresql://...`: a
  * {@link PostgresClaimStore} (a fleet, durable) on a pool of its own, Keyv namespace
- * `jwt-once`; `@keyv/postgres` and `pg` load when the first claim needs them. And a
+ * `jwt-once`; `@keyv/postgres` and `pg` load when the first claim needs them (a missing one is a ConfigError here). And a
  * Keyv on `@keyv/postgres` 2.
  *
  * @example
@@ -103,6 +104,10 @@ async function openKeyv(target: PostgresUrl): Promise<Keyv> {
  */
 export const postgresBackend: StoreBackend = {
   schemes: ['postgres', 'postgresql'],
-  open: (url) => new PostgresClaimStore(openKeyv(parsePostgresUrl(url)), {}, true),
+  open(url) {
+    const target = parsePostgresUrl(url);
+    requirePeers(['@keyv/postgres', 'pg'], 'postgres');
+    return new PostgresClaimStore(openKeyv(target), {}, true);
+  },
   fromKeyv: (keyv) => (isKeyvPostgresAdapter(keyv.store) ? new PostgresClaimStore(keyv) : undefined),
 };

@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import { ConfigError } from '../../errors.js';
 import { loadKeyv } from '../keyv-binding.js';
 import { loadPeer, namedExport } from '../optional-peer.js';
+import { requirePeers } from '../peer-presence.js';
 import type { StoreBackend } from '../store-backend.js';
 import { isKeyvRedisAdapter } from './keys.js';
 import type { RedisClaimStoreOptions } from './options.js';
@@ -73,6 +74,7 @@ export const redisBackend: StoreBackend = {
     } catch {
       throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
     }
+    requirePeers(['@keyv/redis'], scheme);
     return new RedisClaimStore(openRedis(url, redacted), redisUrlOptions(parsed.searchParams), true);
   },
   fromKeyv: (keyv) => (isKeyvRedisAdapter(keyv.store) ? new RedisClaimStore(keyv) : undefined),

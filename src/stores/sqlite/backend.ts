@@ -3,6 +3,7 @@ import type Keyv from 'keyv';
 import { ConfigError } from '../../errors.js';
 import { loadKeyv } from '../keyv-binding.js';
 import { loadPeer, namedExport } from '../optional-peer.js';
+import { requirePeers } from '../peer-presence.js';
 import type { StoreBackend } from '../store-backend.js';
 import { handleOpenFailure, isKeyvSqliteAdapter, type KeyvSqliteAdapter } from './connection.js';
 import { ensureDirectoryOf } from './file.js';
@@ -36,13 +37,14 @@ async function openSqlite(url: string, path: string): Promise<Keyv> {
  * created (mode 0700); and a Keyv on `@keyv/sqlite`.
  *
  * @example
- * sqliteBackend.open!('sqlite://var/jwt-once.db', 'sqlite'); // a SqliteClaimStore; @keyv/sqlite loads on the first claim
+ * sqliteBackend.open!('sqlite://var/jwt-once.db', 'sqlite'); // a SqliteClaimStore; a ConfigError now when @keyv/sqlite is not installed
  */
 export const sqliteBackend: StoreBackend = {
   schemes: ['sqlite'],
   open(url) {
     const path = url.slice('sqlite://'.length).split('?')[0]!;
     if (path === '') throw new ConfigError('a sqlite:// store URL needs a file path, e.g. sqlite://var/jwt-once.db');
+    requirePeers(['@keyv/sqlite'], 'sqlite');
     return new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), { createDirectory: true }, true);
   },
   fromKeyv: (keyv) => (isKeyvSqliteAdapter(keyv.store) ? new SqliteClaimStore(keyv) : undefined),
