@@ -4,9 +4,11 @@
 // (bench/load-client.ts) sends /open at a fixed rate and probes /guarded with
 // fresh tokens, once with no stall, once while the redis-server runs
 // `DEBUG SLEEP`, once while it is SIGSTOP'd (SIGCONT after), and once more
-// with no stall. Measured: the slowest 503 of /guarded (bar: storeTimeout +
-// MARGIN, timed in the server from the request's arrival; the client's view,
-// which adds the loaded machine's scheduling, is shown beside it) and the p99 of /open (bar: at most twice the no-stall p99 + 10 ms).
+// with no stall. Measured: the slowest 503 of /guarded, timed in the server
+// from the request's arrival (bar: storeTimeout + MARGIN, or + the server's
+// worst event-loop delay in the run if larger; the client's view, which adds
+// the loaded machine's scheduling, is shown beside it), and the p99 of /open
+// (bar: at most twice the no-stall p99 + 10 ms).
 // A PostgreSQL stall is not measured (see the scenario text in BENCHMARKS.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { log, pick, record, skip } from './harness.js';
