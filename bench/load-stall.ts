@@ -1,4 +1,4 @@
-// Scenario 8b: a stalled store. One Express server (bench/load-server.ts)
+// Scenario 9b: a stalled store. One Express server (bench/load-server.ts)
 // whose GET /guarded runs jwt-once on a private redis-server with
 // `storeTimeout` STORE_TIMEOUT, and whose GET /open has no guard. The loader
 // (bench/load-client.ts) sends /open at a fixed rate and probes /guarded with
@@ -90,7 +90,7 @@ async function mixedRun(loader: ChildProcess, base: string, redis: PrivateRedis,
 /** The stalled-store runs on `redis` (undefined: skipped for `reason`). */
 export async function runStalls(loader: ChildProcess, redis: PrivateRedis | undefined, reason: string | undefined): Promise<void> {
   log(
-    `\n## 8b. Load, stalled store: jwt-once on a private redis-server (storeTimeout ${STORE_TIMEOUT} ms), ${OPEN_RATE} req/s on an unguarded route, ${PROBES} probes on the guarded one`,
+    `\n## 9b. Load, stalled store: jwt-once on a private redis-server (storeTimeout ${STORE_TIMEOUT} ms), ${OPEN_RATE} req/s on an unguarded route, ${PROBES} probes on the guarded one`,
   );
   skip(SCENARIO, 'PostgreSQL stall: not measured (a `LOCK TABLE` in another session would be the way); Redis only');
   if (redis === undefined) {

@@ -1,4 +1,4 @@
-// Scenario 8: load. Express + jwt-once over real HTTP on each store (memory,
+// Scenario 9: load. Express + jwt-once over real HTTP on each store (memory,
 // a SQLite file in a temp dir, a private redis-server, PostgreSQL with a table
 // of the run) at 64 and 512 connections, beside the same app guarded by a bare
 // `jsonwebtoken.verify` (KeyObject): throughput and p50/p99/p99.9 latency. The
@@ -94,7 +94,7 @@ async function benchStore(name: string, store: string, loader: ChildProcess): Pr
 
 export async function runLoad(): Promise<void> {
   log(
-    `\n## 8. Load: Express + jwt-once on each store at ${CONNECTIONS.join(' and ')} connections vs the same app with a bare verify; then a stalled Redis`,
+    `\n## 9. Load: Express + jwt-once on each store at ${CONNECTIONS.join(' and ')} connections vs the same app with a bare verify; then a stalled Redis`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'jwt-once-load-'));
   const table = `jwt_once_load_${process.pid}_${Date.now().toString(36)}`;
