@@ -37,7 +37,7 @@ async function listen(server: Server): Promise<number> {
 
 async function main(): Promise<void> {
   const { default: express } = await import('express');
-  const { jwtOnce } = await import('../adapters/express.js');
+  const { jwtOnce } = await import('../adapters/express/index.js');
   const { createClaimer, closeStores } = await import('../src/index.js');
   const spec = process.env.JWT_ONCE_LOAD_STORE ?? 'memory';
   const storeTimeout = Number(process.env.JWT_ONCE_LOAD_TIMEOUT ?? '1000');

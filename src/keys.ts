@@ -5,8 +5,12 @@ import { SUPPORTED_ALGORITHMS } from './supported-algorithms.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
 import { hmacSecretProblem, minHmacSecretBytes, type HmacSecretRules } from './hmac-secret.js';
 
-/** Checks the algorithm list once, at creation. */
-export function checkAlgorithms(algorithms: unknown): Algorithm[] {
+/**
+ * Checks the algorithm list once, at creation.
+ *
+ * @param extra algorithms a `verifier` adds to jsonwebtoken's (e.g. `EdDSA`), and its name for messages.
+ */
+export function checkAlgorithms(algorithms: unknown, extra?: { name: string; algorithms: readonly string[] }): Algorithm[] {
   if (algorithms === undefined || algorithms === null || (Array.isArray(algorithms) && algorithms.length === 0)) {
     throw new ConfigError(
       "`algorithms` is required: a non-empty array of the algorithms your tokens are signed with, e.g. { algorithms: ['HS256'] }",
@@ -20,15 +24,23 @@ export function checkAlgorithms(algorithms: unknown): Algorithm[] {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
       throw new ConfigError("`algorithms` must not include 'none': unsigned tokens cannot be verified (RFC 8725 s3.1)");
     }
-    if (!SUPPORTED_ALGORITHMS.includes(alg as Algorithm)) {
-      throw new ConfigError(`unsupported algorithm ${JSON.stringify(alg)}; use one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
+    if (!SUPPORTED_ALGORITHMS.includes(alg as Algorithm) && !(extra?.algorithms.includes(alg as string) ?? false)) {
+      if (alg === 'EdDSA' || alg === 'Ed25519') {
+        throw new ConfigError(
+          `${alg} needs a verifier that has it: jsonwebtoken has no EdDSA. ` +
+            "Add `verifier: joseVerifier` (import { joseVerifier } from 'jwt-once/jose')",
+        );
+      }
+      const known = [...SUPPORTED_ALGORITHMS, ...(extra?.algorithms ?? [])];
+      throw new ConfigError(`unsupported algorithm ${JSON.stringify(alg)}; use one of ${known.join(', ')}`);
     }
   }
   const symmetric = algorithms.some((a: string) => a.startsWith('HS'));
   const asymmetric = algorithms.some((a: string) => !a.startsWith('HS'));
   if (symmetric && asymmetric) {
     throw new ConfigError(
-      '`algorithms` mixes HMAC (HS*) with public-key algorithms; one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
+      '`algorithms` mixes HMAC (HS*) with public-key algorithms; ' +
+        'one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
     );
   }
   return [...new Set(algorithms as Algorithm[])];
@@ -43,7 +55,7 @@ function isPem(input: string | Buffer): boolean {
  * How keys are checked: public-key algorithms, or HMAC with the rules of
  * {@link hmacSecretProblem} (no key-shaped secret, a minimum length).
  */
-export type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
+type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
 
 /**
  * The {@link KeyRules} for `algorithms` (already checked by {@link checkAlgorithms}).
