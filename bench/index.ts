@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose,jwks,telemetry]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose,jwks,telemetry,load]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { args, fmtRatio, log, rows, skipped, storeRates, type Row } from './harn
 import { runHttp } from './http.js';
 import { runJose } from './jose.js';
 import { runJwks } from './jwks.js';
+import { runLoad } from './load.js';
 import { runMemory } from './memory.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
@@ -27,6 +28,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['jose', runJose],
   ['jwks', runJwks],
   ['telemetry', runTelemetry],
+  ['load', runLoad],
 ];
 
 const ROOT = join(__dirname, '..');
