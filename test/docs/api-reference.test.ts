@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -31,6 +31,10 @@ const entries = [
   ...readdirSync(join(root, 'adapters'))
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `adapters/${f}`),
+  // An adapter in a folder of its own (adapters/nest/) has its entry in index.ts.
+  ...readdirSync(join(root, 'adapters'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'adapters', d.name, 'index.ts')))
+    .map((d) => `adapters/${d.name}/index.ts`),
 ];
 
 it.each(entries)('docs/reference/api.md lists every export of %s', (entry) => {
