@@ -12,13 +12,23 @@ import {
 } from '../../src/index.js';
 import type { JwtOnceModuleOptions, NestRequest, OnceOptions } from './options.js';
 
-/** One guarded request: the Nest request and the scope `@Once()` set on its route, if any. */
+/**
+ * One guarded request: the Nest request and the scope `@Once()` set on its route, if any.
+ *
+ * @example
+ * const call: NestCall = { request, scope: 'magic-login' };
+ */
 export interface NestCall {
   request: NestRequest;
   scope: OnceOptions['scope'] | undefined;
 }
 
-/** The module's state for one application. */
+/**
+ * The module's state for one application.
+ *
+ * @example
+ * constructor(@Inject(JWT_ONCE_CORE) private readonly core: JwtOnceCore) {}
+ */
 export interface JwtOnceCore {
   /** The core guard every adapter uses; its option functions receive the Nest request. */
   readonly guard: RequestGuard<NestCall>;

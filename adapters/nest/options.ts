@@ -6,6 +6,9 @@ import type { Claim, GuardOptions, JwtPayload } from '../../src/index.js';
  * The request a Nest guard sees on either platform: Express's `Request` or
  * Fastify's `FastifyRequest`. Only `headers` is read by default; `user` is
  * where `@nestjs/passport` puts what its strategy validated.
+ *
+ * @example
+ * JwtOnceModule.forRoot({ verifiedPayload: (req: NestRequest) => req.user });
  */
 export interface NestRequest {
   /** Lower-case header names, as Node gives them. */
@@ -17,7 +20,12 @@ export interface NestRequest {
   [property: string]: unknown;
 }
 
-/** A request `JwtOnceGuard` let through. */
+/**
+ * A request `JwtOnceGuard` let through.
+ *
+ * @example
+ * login(@Req() req: JwtOnceRequest) { return { user: req.jwtOnce.payload.sub }; }
+ */
 export type JwtOnceRequest = NestRequest & {
   /** The claim: `payload`, replay `key`, expiry, `release()`. */
   jwtOnce: Claim;
