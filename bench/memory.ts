@@ -72,8 +72,8 @@ async function memoryStorePerClaim(): Promise<void> {
 }
 
 async function sqliteChurn(): Promise<void> {
-  if (!existsSync(join(__dirname, '../src/stores/sqlite-store.ts'))) {
-    skip(SCENARIO, 'SQLite file size under churn: src/stores/sqlite-store.ts does not exist yet');
+  if (!existsSync(join(__dirname, '../src/stores/sqlite/sqlite-store.ts'))) {
+    skip(SCENARIO, 'SQLite file size under churn: src/stores/sqlite/sqlite-store.ts does not exist yet');
     return;
   }
   const { createClaimer, closeStores } = (await import('../src/index.js')) as unknown as {

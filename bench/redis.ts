@@ -30,8 +30,8 @@ export async function inFlight<T>(items: readonly T[], concurrency: number, work
 
 export async function runRedis(): Promise<void> {
   log(`\n## 2. Redis: claimToken vs verify + raw SET NX PXAT, same client (bar >= ${BAR}x with many in flight)`);
-  if (!existsSync(join(__dirname, '../src/stores/redis-store.ts'))) {
-    skip(SCENARIO, 'src/stores/redis-store.ts does not exist yet');
+  if (!existsSync(join(__dirname, '../src/stores/redis/redis-store.ts'))) {
+    skip(SCENARIO, 'src/stores/redis/redis-store.ts does not exist yet');
     return;
   }
   const { default: Keyv } = await import('keyv');

@@ -16,8 +16,8 @@ const SECRET = 'a-string-secret-a-user-would-paste-in-here-32+chars';
 
 export async function runSqlite(): Promise<void> {
   log(`\n## 3. SQLite: claimToken vs verify + better-sqlite3 insert-if-absent (bar >= ${BAR}x with many in flight)`);
-  if (!existsSync(join(__dirname, '../src/stores/sqlite-store.ts'))) {
-    skip(SCENARIO, 'src/stores/sqlite-store.ts does not exist yet');
+  if (!existsSync(join(__dirname, '../src/stores/sqlite/sqlite-store.ts'))) {
+    skip(SCENARIO, 'src/stores/sqlite/sqlite-store.ts does not exist yet');
     return;
   }
   const { default: Database } = await import('better-sqlite3');

@@ -19,32 +19,6 @@ export function nextClaimId(): string {
   return claimIdPrefix + claimCounter.toString(36);
 }
 
-/** Waits for an async store answer for at most `ms`; a late `true` is released, so it cannot pass. */
-export function withinTime(pending: Promise<boolean>, ms: number, onLateWin: () => void): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      reject(new StoreError(`The claim store did not answer within ${ms} ms`));
-    }, ms);
-    pending.then(
-      (won) => {
-        if (timedOut) {
-          if (won === true) onLateWin();
-          return;
-        }
-        clearTimeout(timer);
-        resolve(won);
-      },
-      (err: unknown) => {
-        if (timedOut) return;
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
-}
-
 /**
  * What a peek learns about a token that verifies: `unused` (no live claim
  * now), `used` (claimed before), or `unknown` (the store has no

@@ -1,13 +1,14 @@
 import type { JwtHeader, JwtPayload } from './jwt-types.js';
 import { ConfigError, InvalidTokenError, JwtOnceError, MissingTokenError, ReusedTokenError, StoreError } from './errors.js';
-import { ClaimResult, nextClaimId, withinTime, type TokenPeek, type TokenState } from './claim-result.js';
+import { ClaimResult, nextClaimId, type TokenPeek, type TokenState } from './claim-result.js';
 import { claimExpiry } from './lifetime.js';
 import { checkNumber, checkOptionNames } from './option-checks.js';
 import { CLAIM_OPTION_NAMES } from './option-names.js';
 import type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
 import { replayKey } from './replay-key.js';
 import { resolveStore } from './stores/resolve-store.js';
-import { timeBound } from './stores/time-bound.js';
+import { asStoreError } from './stores/store-error.js';
+import { timeBound, withinTime } from './stores/timeouts.js';
 import { isThenable } from './thenable.js';
 
 /** A verified, bounded token on its way to the store: what the claim and its answer need. */
@@ -66,10 +67,6 @@ function callHook(hook: ((event: ClaimEvent) => unknown) | undefined, event: () 
 export function checkTokenLength(token: string | null | undefined, max: number): asserts token is string {
   if (typeof token !== 'string' || token.length === 0) throw new MissingTokenError();
   if (token.length > max) throw new InvalidTokenError(`The token is longer than ${max} characters`);
-}
-
-function asStoreError(cause: unknown): StoreError {
-  return cause instanceof StoreError ? cause : new StoreError('The claim store failed', { cause });
 }
 
 /** Calls `onStoreError` with the failure (never the token); what it throws or rejects with is ignored. */
@@ -131,7 +128,8 @@ export function prepareClaimStep(options: ClaimOptions | VerifiedClaimOptions): 
   const onReplay = checkFunction('onReplay', options.onReplay);
   const onStoreError = checkFunction('onStoreError', options.onStoreError);
   /** A store failure: reported once to `onStoreError`, then refused (503). */
-  const storeFailed = (cause: unknown): Promise<never> => Promise.reject(reportStoreError(onStoreError, asStoreError(cause)));
+  const storeFailed = (cause: unknown): Promise<never> =>
+    Promise.reject(reportStoreError(onStoreError, asStoreError('The claim store failed', cause)));
   const clock = monotonic(checkFunction('now', options.now) ?? Date.now);
   const store = resolveStore(options.store, { allowNonAtomicStore: options.allowNonAtomicStore === true });
   const lifetime = { clockTolerance, maxAge, maxTtl, now: 0 };

@@ -1,18 +1,21 @@
-import { resolve as resolvePath } from 'node:path';
+import type Keyv from 'keyv';
 import { ConfigError } from '../errors.js';
 import { isClaimStore, type ClaimStore } from './claim-store.js';
-import { KeyvLockedStore } from './keyv-locked-store.js';
-import { KeyvMapStore } from './keyv-map-store.js';
-import { MemoryStore } from './memory-store.js';
-import { loadPeer, namedExport } from './optional-peer.js';
-import { isKeyvRedisAdapter, RedisClaimStore, type RedisClaimStoreOptions } from './redis-store.js';
-import { isKeyvSqliteAdapter, SqliteClaimStore } from './sqlite-store.js';
-import { refuseUnsupportedKeyv } from './keyv-version.js';
-import { isKeyvPostgresAdapter, PostgresClaimStore } from './postgres-store.js';
-import { openPostgresStore } from './postgres-url.js';
-import { handleOpenFailure, type KeyvSqliteAdapter } from './sqlite-connection.js';
-import { ensureDirectoryOf } from './sqlite-file.js';
-import type Keyv from 'keyv';
+import { isKeyv, keyvMapBackend } from './keyv/backend.js';
+import { KeyvLockedStore } from './keyv/locked-store.js';
+import { refuseUnsupportedKeyv } from './keyv/version.js';
+import { memoryBackend } from './memory/backend.js';
+import { MemoryStore } from './memory/memory-store.js';
+import { postgresBackend } from './postgres/backend.js';
+import { redisBackend } from './redis/backend.js';
+import { sqliteBackend } from './sqlite/backend.js';
+import type { StoreBackend } from './store-backend.js';
+
+/**
+ * The backends, in the order a Keyv's adapter is matched: each opens its URL
+ * schemes and claims on its Keyv adapters (see its folder's `backend.ts`).
+ */
+const BACKENDS: readonly StoreBackend[] = [memoryBackend, keyvMapBackend, redisBackend, sqliteBackend, postgresBackend];
 
 /**
  * What the `store` option accepts: a {@link ClaimStore}, a `Keyv` instance
@@ -46,89 +49,8 @@ export function getDefaultStore(): MemoryStore {
   return defaultStore;
 }
 
-function isKeyv(value: object): value is Keyv {
-  const candidate = value as Partial<Keyv> & { opts?: unknown };
-  return (
-    typeof candidate.get === 'function' && typeof candidate.set === 'function' && typeof candidate.opts === 'object' && 'store' in candidate
-  );
-}
-
 const keyvStores = new WeakMap<object, ClaimStore>();
 const urlStores = new Map<string, ClaimStore>();
-
-/** A store URL with any password and query removed, safe to put in a message. */
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return `${url.slice(0, url.indexOf(':') + 1)}//...`;
-  }
-}
-
-type KeyvConstructor = new (store: unknown, options?: object) => Keyv;
-
-async function loadKeyv(): Promise<KeyvConstructor> {
-  return namedExport<KeyvConstructor>(await import('keyv'), 'Keyv');
-}
-
-async function openSqlite(url: string, path: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/sqlite', url);
-  const KeyvSqlite = namedExport<new (options: object) => KeyvSqliteAdapter>(module, 'KeyvSqlite');
-  const Keyv = await loadKeyv();
-  const file = path === ':memory:' ? path : resolvePath(path);
-  // A missing directory is made (0700); one that cannot be is reported by the claim, which tries again.
-  if (file !== ':memory:') {
-    try {
-      ensureDirectoryOf(file);
-    } catch {
-      // the open below fails and says so; the store opens the file again on the next claim
-    }
-  }
-  const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
-  adapter.on?.('error', () => undefined); // failures surface as rejected claims
-  handleOpenFailure(adapter); // never an unhandled rejection, even for a moment
-  const keyv = new Keyv(adapter, { namespace: 'jwt-once' });
-  keyv.on('error', () => undefined);
-  return keyv;
-}
-
-async function openRedis(url: string, redacted: string): Promise<Keyv> {
-  const module = await loadPeer('@keyv/redis', redacted);
-  const KeyvRedis = namedExport<new (client: unknown, options?: object) => unknown>(module, 'KeyvRedis');
-  const createClient = (module as unknown as { createClient: (options: object) => { on(e: string, f: () => void): void } }).createClient;
-  const Keyv = await loadKeyv();
-  const client = createClient({
-    url,
-    disableOfflineQueue: true, // an outage is refused at once, not queued
-    socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
-  });
-  client.on('error', () => undefined); // failures surface as rejected claims
-  const keyv = new Keyv(new KeyvRedis(client), { namespace: 'jwt-once' });
-  keyv.on('error', () => undefined);
-  return keyv;
-}
-
-/**
- * `?waitForReplicas=1&replicaTimeout=100&safetyCheckInterval=10000&allowEvictingRedis=true` of a redis:// URL;
- * out-of-range values are refused by the store.
- */
-function redisUrlOptions(params: URLSearchParams): RedisClaimStoreOptions {
-  const options: RedisClaimStoreOptions = {};
-  const number = (name: 'waitForReplicas' | 'replicaTimeout' | 'safetyCheckInterval'): void => {
-    const value = params.get(name);
-    if (value !== null) options[name] = value.trim() === '' ? Number.NaN : Number(value);
-  };
-  number('waitForReplicas');
-  number('replicaTimeout');
-  number('safetyCheckInterval');
-  const allow = params.get('allowEvictingRedis');
-  if (allow !== null) {
-    if (allow !== 'true' && allow !== 'false') throw new ConfigError('allowEvictingRedis in a redis:// URL must be true or false');
-    options.allowEvictingRedis = allow === 'true';
-  }
-  return options;
-}
 
 /**
  * Opens the store a URL names, once per process: the same URL string gives
@@ -161,30 +83,14 @@ export function openStore(url: string): ClaimStore & { ready?(): Promise<void> }
   const cached = urlStores.get(url);
   if (cached !== undefined) return cached as ClaimStore & { ready?(): Promise<void> };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  let store: ClaimStore;
-  if (scheme === 'memory') {
-    store = new MemoryStore();
-  } else if (scheme === 'sqlite') {
-    const path = url.slice('sqlite://'.length).split('?')[0]!;
-    if (path === '') throw new ConfigError('a sqlite:// store URL needs a file path, e.g. sqlite://var/jwt-once.db');
-    store = new SqliteClaimStore(openSqlite(url, decodeURIComponent(path)), { createDirectory: true }, true);
-  } else if (scheme === 'redis' || scheme === 'rediss') {
-    const redacted = describeUrl(url);
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-      if (parsed.hostname === '') throw new Error('no host');
-    } catch {
-      throw new ConfigError(`the ${scheme}:// store URL is malformed; expected ${scheme}://[user:pass@]host:port[/db]`);
-    }
-    store = new RedisClaimStore(openRedis(url, redacted), redisUrlOptions(parsed.searchParams), true);
-  } else if (scheme === 'postgres' || scheme === 'postgresql') {
-    store = openPostgresStore(url);
-  } else {
+  const backend = scheme === undefined ? undefined : BACKENDS.find((b) => b.schemes.includes(scheme));
+  if (backend?.open === undefined) {
     throw new ConfigError(
-      `unknown store URL scheme${scheme === undefined ? '' : ` "${scheme}://"`}; use memory://, sqlite://path.db, postgres://host/db, redis://host:port or rediss://host:port`,
+      `unknown store URL scheme${scheme === undefined ? '' : ` "${scheme}://"`}; ` +
+        'use memory://, sqlite://path.db, postgres://host/db, redis://host:port or rediss://host:port',
     );
   }
+  const store = backend.open(url, scheme!);
   urlStores.set(url, store);
   return store;
 }
@@ -221,7 +127,8 @@ export async function closeStores(): Promise<void> {
  *
  * - a `ClaimStore`: used as is;
  * - `new Keyv()` (Map): {@link KeyvMapStore};
- * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore}; on `@keyv/postgres`: {@link PostgresClaimStore};
+ * - a Keyv on `@keyv/redis`: {@link RedisClaimStore}; on `@keyv/sqlite`: {@link SqliteClaimStore};
+ *   on `@keyv/postgres`: {@link PostgresClaimStore};
  * - a Keyv 6 instance or adapter: refused, naming the supported versions;
  * - any other Keyv adapter: refused, unless `allowNonAtomicStore: true` ({@link KeyvLockedStore}, one process only);
  * - a string: {@link openStore}.
@@ -243,16 +150,15 @@ export function resolveStore(option: StoreOption | undefined, options: ResolveSt
     let store = keyvStores.get(option);
     if (store instanceof KeyvLockedStore && options.allowNonAtomicStore !== true) store = undefined;
     if (store === undefined) {
-      const adapter: unknown = option.store;
-      if (adapter instanceof Map) store = new KeyvMapStore(option);
-      else if (isKeyvRedisAdapter(adapter)) store = new RedisClaimStore(option);
-      else if (isKeyvSqliteAdapter(adapter)) store = new SqliteClaimStore(option);
-      else if (isKeyvPostgresAdapter(adapter)) store = new PostgresClaimStore(option);
-      else if (options.allowNonAtomicStore === true) store = new KeyvLockedStore(option);
-      else {
+      for (const backend of BACKENDS) {
+        store ??= backend.fromKeyv?.(option);
+      }
+      if (store === undefined && options.allowNonAtomicStore === true) store = new KeyvLockedStore(option);
+      if (store === undefined) {
         throw new ConfigError(
           'this Keyv adapter has no atomic claim; use new Keyv() (one process), @keyv/sqlite (one machine), ' +
-            '@keyv/redis or @keyv/postgres (a fleet) or a ClaimStore, or set allowNonAtomicStore: true to accept a per-process lock (safe within one process only)',
+            '@keyv/redis or @keyv/postgres (a fleet) or a ClaimStore, ' +
+            'or set allowNonAtomicStore: true to accept a per-process lock (safe within one process only)',
         );
       }
       keyvStores.set(option, store);
