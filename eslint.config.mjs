@@ -42,4 +42,33 @@ export default defineConfig(
     ignores: ['test/runtimes/**', 'test/package/fixtures/**'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // One import style (CONTRIBUTING.md, "Source layout and imports"): relative imports end in `.js`; a name used
+    // only as a type is imported as one (`import type { A }`, or `type A` beside values from the same module).
+    files: ['src/**/*.ts', 'adapters/**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-import-type-side-effects': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.{1,2}/(?!.*\\.(js|json)$)',
+              message: 'Relative imports name the .js file (TypeScript maps it to the .ts source).',
+            },
+            {
+              regex: '^(\\.{1,2}/)+index\\.js$|/src/index\\.js$',
+              message: 'Import from the module that defines the name, not the src/index.ts barrel.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Prettier wraps code at 140 columns but not strings or comments.
+    files: ['src/**', 'adapters/**', 'scripts/**'],
+    rules: { 'max-len': ['error', { code: 140, ignoreUrls: true }] },
+  },
 );

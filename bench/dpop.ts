@@ -4,7 +4,7 @@
 // a KeyObject made once from each JWK, the least a server must do with a proof.
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createDpopChecker } from '../adapters/dpop.js';
+import { createDpopChecker } from '../src/dpop/index.js';
 import { MemoryStore } from '../src/index.js';
 import { compare, interleave, log, pick, printMedians, rate } from './harness.js';
 

@@ -27,7 +27,7 @@ function baselineHook(check: (authorization: string | undefined) => jwt.JwtPaylo
 export async function fastifyServers(): Promise<Record<string, number>> {
   const { default: Fastify } = await import('fastify');
   const { default: fastifyJwt } = await import('@fastify/jwt');
-  const { jwtOncePlugin } = await import('../adapters/fastify.js');
+  const { jwtOncePlugin } = await import('../adapters/fastify/index.js');
 
   /** Each candidate: set up the app (plugins, decorations), return the route's onRequest hook. */
   const candidates: Record<string, (app: FastifyInstance) => Promise<Hook | undefined>> = {

@@ -62,7 +62,7 @@ async function listen(server: Server): Promise<number> {
 async function expressServers(): Promise<Record<string, number>> {
   const { default: express } = await import('express');
   const { expressjwt } = await import('express-jwt');
-  const { jwtOnce } = await import('../adapters/express.js');
+  const { jwtOnce } = await import('../adapters/express/index.js');
   const { createServer } = await import('node:http');
   type Req = import('express').Request & { auth?: jwt.JwtPayload };
   const reply = (req: import('express').Request, res: import('express').Response): void => {

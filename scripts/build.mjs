@@ -2,7 +2,7 @@
 //
 // dist/cjs holds the CommonJS build tsc emits from src/ and adapters/: the only
 // implementation. dist/esm holds, for every entry package.json `exports` lists
-// (`.` is src/index, `./x` is adapters/x), a thin ES module that imports the
+// (`.` is src/index, `./dpop` src/dpop/index, `./x` adapters/x/index), a thin ES module that imports the
 // CommonJS module and re-exports its names (read from the built module here, so
 // a new export or a new entry needs no edit), and a .d.ts that re-exports the
 // CommonJS types. So the default memory store, the URL-store cache and the
@@ -27,8 +27,8 @@ for (const [dir, type] of [
   writeFileSync(`${dir}/package.json`, `${JSON.stringify({ type })}\n`);
 }
 
-// The exported entries, from the targets package.json `exports` names (e.g. ./dist/esm/adapters/koa.js -> adapters/koa):
-// internal modules such as adapters/express-dpop get no wrapper, and a new layout needs no edit here.
+// The exported entries, from the targets package.json `exports` names (e.g. ./dist/esm/adapters/koa/index.js -> adapters/koa/index):
+// internal modules such as adapters/express/dpop-once get no wrapper, and a new layout needs no edit here.
 const { exports: exported } = JSON.parse(readFileSync('package.json', 'utf8'));
 const targets = (target) => (typeof target === 'string' ? [target] : Object.values(target).flatMap(targets));
 const entries = [

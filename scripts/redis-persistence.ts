@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   }
   const evicted = await eviction();
   console.log(
-    `\n| maxmemory 4mb, allkeys-lru, allowEvictingRedis=true, then 8 MB of other keys | answered 2xx of ${N.toLocaleString('en-US')} | accepted again |`,
+    '\n| maxmemory 4mb, allkeys-lru, allowEvictingRedis=true, then 8 MB of other keys | ' +
+      `answered 2xx of ${N.toLocaleString('en-US')} | accepted again |`,
   );
   console.log('|---|---|---|');
   console.log(`| eviction | ${evicted.answered} | ${evicted.replayed} |`);

@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const growth = Math.round((r.finalHeapMB - r.baselineHeapMB) * 10) / 10;
   console.log(
     [
-      `passed ${r.passed.toLocaleString('en')} of ${r.tokens.toLocaleString('en')} in ${r.seconds.toFixed(1)} s (${Math.round(r.tokens / r.seconds).toLocaleString('en')}/s)`,
+      `passed ${r.passed.toLocaleString('en')} of ${r.tokens.toLocaleString('en')} in ${r.seconds.toFixed(1)} s ` +
+        `(${Math.round(r.tokens / r.seconds).toLocaleString('en')}/s)`,
       `replays tried ${r.replaysTried}, passed ${r.replaysPassed}, refused with an unexpected code ${r.refusedOther}`,
       `store: max ${r.maxStoreSize.toLocaleString('en')} live claims before a sweep, ${r.finalStoreSize.toLocaleString('en')} at the end`,
       `heapUsed after GC: first checkpoint ${r.baselineHeapMB} MB, max ${r.maxHeapMB} MB, final ${r.finalHeapMB} MB (growth ${growth} MB)`,
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     const steady = s.sizesKB[Math.floor(s.sizesKB.length / 2)]!;
     const last = s.sizesKB[s.sizesKB.length - 1]!;
     console.log(
-      `passed ${s.passed.toLocaleString('en')} in ${s.seconds.toFixed(1)} s; replays passed ${s.replaysPassed}; file + WAL ${steady} KB at half-way, ${last} KB at the end; rows left after the last purge ${s.rowsAtEnd}`,
+      `passed ${s.passed.toLocaleString('en')} in ${s.seconds.toFixed(1)} s; replays passed ${s.replaysPassed}; ` +
+        `file + WAL ${steady} KB at half-way, ${last} KB at the end; rows left after the last purge ${s.rowsAtEnd}`,
     );
     if (s.passed !== s.tokens || s.replaysPassed !== 0) failures.push('SQLite: a token failed or a replay passed');
     if (last > steady * 1.2) failures.push(`SQLite file kept growing: ${steady} KB -> ${last} KB`);

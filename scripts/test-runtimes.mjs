@@ -55,7 +55,9 @@ const runtimes = [
 const results = [];
 for (const { name, found, args } of runtimes) {
   if (found === undefined) {
-    const why = `${name} not found in ${dirs.slice(0, 2).join(' or ')} or on the PATH (install: npm install --prefix <dir> bun deno, then JWT_ONCE_RUNTIMES_DIR=<dir>)`;
+    const why =
+      `${name} not found in ${dirs.slice(0, 2).join(' or ')} or on the PATH ` +
+      '(install: npm install --prefix <dir> bun deno, then JWT_ONCE_RUNTIMES_DIR=<dir>)';
     console.log(`\n=== ${name}: ${REQUIRED ? 'MISSING' : 'skipped'}: ${why}`);
     results.push(`${name}: ${REQUIRED ? 'MISSING (CI=true requires it)' : 'skipped, not installed'}`);
     continue;

@@ -6,7 +6,7 @@ import type { Algorithm } from './jwt-types.js';
  * (RFC 7518 s3.2 "A key of the same size as the hash output ... or larger
  * MUST be used").
  */
-export const MIN_HMAC_SECRET_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const;
+const MIN_HMAC_SECRET_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const;
 
 /**
  * The length an HMAC secret must have for `algorithms`: the largest minimum of
@@ -82,7 +82,7 @@ function parsesAsDerPublicKey(secret: Buffer): boolean {
  * `crypto.createPublicKey` reads as PEM has that line), anything it reads as
  * DER (SPKI or PKCS#1), and a JSON object with a `kty` member (a JWK).
  */
-export function keyShapedSecret(secret: Buffer): string | undefined {
+function keyShapedSecret(secret: Buffer): string | undefined {
   // Everything `createPublicKey` reads as PEM has this line (OpenSSL skips any text before it).
   if (secret.includes('-----BEGIN')) return 'it contains a PEM block (-----BEGIN ...)';
   if (parsesAsDerPublicKey(secret)) return 'it parses as a DER public key';

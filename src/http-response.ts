@@ -1,4 +1,4 @@
-import { DpopNonceError, JwtOnceError } from './errors.js';
+import { DpopNonceError, type JwtOnceError } from './errors.js';
 
 /** A framework-neutral HTTP answer to a refused token. */
 export interface ErrorResponse {

@@ -28,7 +28,8 @@ export function checkAlgorithms(algorithms: unknown): Algorithm[] {
   const asymmetric = algorithms.some((a: string) => !a.startsWith('HS'));
   if (symmetric && asymmetric) {
     throw new ConfigError(
-      '`algorithms` mixes HMAC (HS*) with public-key algorithms; one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
+      '`algorithms` mixes HMAC (HS*) with public-key algorithms; ' +
+        'one key cannot serve both safely (algorithm confusion). Use two jwt-once instances.',
     );
   }
   return [...new Set(algorithms as Algorithm[])];
@@ -43,7 +44,7 @@ function isPem(input: string | Buffer): boolean {
  * How keys are checked: public-key algorithms, or HMAC with the rules of
  * {@link hmacSecretProblem} (no key-shaped secret, a minimum length).
  */
-export type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
+type KeyRules = { symmetric: false } | ({ symmetric: true } & HmacSecretRules);
 
 /**
  * The {@link KeyRules} for `algorithms` (already checked by {@link checkAlgorithms}).

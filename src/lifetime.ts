@@ -9,7 +9,7 @@ import { ExpiredTokenError, InvalidTokenError } from './errors.js';
 export const CLAIM_MARGIN_MS = 1000;
 
 /** Inputs of {@link claimExpiry}, all in seconds except `now` (ms). */
-export interface LifetimeRules {
+interface LifetimeRules {
   clockTolerance: number;
   maxAge: number | undefined;
   maxTtl: number;

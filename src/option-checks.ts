@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.js';
 
 /** What a numeric option must be. */
-export interface NumberRule {
+interface NumberRule {
   /** Smallest accepted value. */
   min: number;
   /** Whole numbers only. @default false */

@@ -14,7 +14,7 @@ import { errorResponse, type ErrorResponse } from './http-response.js';
  * isRefusal(new ReusedTokenError()); // true
  * isRefusal(new ConfigError('`scope` must return a string')); // false
  */
-export function isRefusal(err: unknown): err is JwtOnceError {
+function isRefusal(err: unknown): err is JwtOnceError {
   return err instanceof JwtOnceError && !(err instanceof ConfigError);
 }
 
@@ -30,7 +30,8 @@ export function isRefusal(err: unknown): err is JwtOnceError {
  * try {
  *   claim = await guard.claim(req, header);
  * } catch (err) {
- *   return refuse(err, onError && ((e) => onError(e, req, res)), (answer) => res.writeHead(answer.status, answer.headers).end(answer.body));
+ *   const write = (answer: ErrorResponse) => res.writeHead(answer.status, answer.headers).end(answer.body);
+ *   return refuse(err, onError && ((e) => onError(e, req, res)), write);
  * }
  */
 export function refuse<R>(err: unknown, onError: ((err: JwtOnceError) => R) | undefined, write: (answer: ErrorResponse) => R): R {

@@ -19,7 +19,7 @@ import { isThenable } from './thenable.js';
  *   wins. A `secret` key whose value is `undefined` is a {@link ConfigError}
  *   at run time, never a fall-back to the environment.
  */
-export type GuardKeyOptions =
+type GuardKeyOptions =
   | {
       /** The verification key, see {@link ClaimOptions.secret}. */
       secret: ClaimOptions['secret'];
@@ -47,7 +47,7 @@ export type GuardKeyOptions =
 export type GuardOptions<Req> = GuardBaseOptions<Req> & GuardKeyOptions;
 
 /** The {@link GuardOptions} other than `secret` and `algorithms`. */
-export interface GuardBaseOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algorithms' | 'scope'> {
+interface GuardBaseOptions<Req> extends Omit<ClaimOptions, 'secret' | 'algorithms' | 'scope'> {
   /**
    * Reads the token from the request; replaces the `Authorization: Bearer`
    * and `cookie` lookups. Return `undefined` for "no token".
@@ -97,7 +97,7 @@ export interface GuardBaseOptions<Req> extends Omit<ClaimOptions, 'secret' | 'al
  * @example
  * checkOptionNames('jwtOnce', options, [...CLAIM_OPTION_NAMES, ...GUARD_OPTION_NAMES, 'onError']);
  */
-export const GUARD_OPTION_NAMES = ['getToken', 'cookie', 'releaseOnError', 'verifiedPayload'] as const satisfies ReadonlyArray<
+const GUARD_OPTION_NAMES = ['getToken', 'cookie', 'releaseOnError', 'verifiedPayload'] as const satisfies ReadonlyArray<
   keyof GuardOptions<unknown>
 >;
 // Compile-time completeness: `true` only when no option name is missing from the two lists.

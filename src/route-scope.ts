@@ -113,6 +113,7 @@ function decodeSegment(segment: string): string {
  */
 export function noRouteMatched(usage: string): ConfigError {
   return new ConfigError(
-    `routeScope found no matched route: jwtOnce runs outside a route (app.use?). Put it on the route itself: ${usage}; or use a fixed scope label`,
+    'routeScope found no matched route: jwtOnce runs outside a route (app.use?). ' +
+      `Put it on the route itself: ${usage}; or use a fixed scope label`,
   );
 }

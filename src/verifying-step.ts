@@ -14,13 +14,7 @@ import { describeVerifyError } from './verify-error.js';
 const { verify, decode } = jwt;
 
 /** What runs once a token verified: the claim (or, for a peek, the read). */
-export type AfterVerify<R> = (
-  token: string,
-  header: JwtHeader,
-  payload: JwtPayload,
-  now: number,
-  context: ClaimContext | undefined,
-) => Promise<R>;
+type AfterVerify<R> = (token: string, header: JwtHeader, payload: JwtPayload, now: number, context: ClaimContext | undefined) => Promise<R>;
 
 /**
  * Checks `options` once and returns a function that verifies a token (with

@@ -1,15 +1,9 @@
 // What the module holds per application: the core request guard, built from the options, and the store to close.
-import {
-  closeStores,
-  ConfigError,
-  createRequestGuard,
-  getDefaultStore,
-  optionsFromEnv,
-  resolveStore,
-  type ClaimStore,
-  type GuardOptions,
-  type RequestGuard,
-} from '../../src/index.js';
+import { optionsFromEnv } from '../../src/env-options.js';
+import { ConfigError } from '../../src/errors.js';
+import { createRequestGuard, type GuardOptions, type RequestGuard } from '../../src/request-guard.js';
+import type { ClaimStore } from '../../src/stores/claim-store.js';
+import { closeStores, getDefaultStore, resolveStore } from '../../src/stores/resolve-store.js';
 import type { JwtOnceModuleOptions, NestRequest, OnceOptions } from './options.js';
 
 /**

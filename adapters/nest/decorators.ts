@@ -1,6 +1,6 @@
 // @Once() and @SkipOnce(): route and controller metadata JwtOnceGuard reads.
 import { SetMetadata, type CustomDecorator } from '@nestjs/common';
-import { ConfigError } from '../../src/index.js';
+import { ConfigError } from '../../src/errors.js';
 import type { OnceOptions } from './options.js';
 import { ONCE_METADATA, SKIP_ONCE_METADATA } from './tokens.js';
 

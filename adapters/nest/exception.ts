@@ -1,9 +1,10 @@
 // A refusal as a Nest HttpException, and the filter that answers it as every other adapter does.
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { errorResponse, type ErrorResponse, type JwtOnceError } from '../../src/index.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import { errorResponse, type ErrorResponse } from '../../src/http-response.js';
 import { refuse } from '../../src/refusal.js';
-import { sendRefusal as sendExpress } from '../refusal/express.js';
-import { sendRefusal as sendFastify } from '../refusal/fastify.js';
+import { sendRefusal as sendExpress } from '../express/refusal.js';
+import { sendRefusal as sendFastify } from '../fastify/refusal.js';
 
 /**
  * What `JwtOnceGuard` throws for a refused token: an `HttpException` with

@@ -1,7 +1,8 @@
 // JwtOnceGuard: translates a Nest execution context into the core guard's (request, header) and back.
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ConfigError, type Claim } from '../../src/index.js';
+import { ConfigError } from '../../src/errors.js';
+import type { Claim } from '../../src/options.js';
 import type { JwtOnceCore } from './core.js';
 import { refusalException } from './exception.js';
 import type { NestRequest, OnceOptions } from './options.js';

@@ -6,5 +6,6 @@ export { JwtOnceExceptionFilter, JwtOnceHttpException, refusalException } from '
 export { createJwtOnceCore, type JwtOnceCore, type NestCall } from './core.js';
 export type { JwtOnceAsyncOptions, JwtOnceModuleOptions, JwtOnceRequest, NestRequest, OnceOptions } from './options.js';
 export { JWT_ONCE_CORE, JWT_ONCE_OPTIONS, ONCE_METADATA, SKIP_ONCE_METADATA } from './tokens.js';
-export type { Claim, GuardOptions } from '../../src/index.js';
-export { JwtOnceError } from '../../src/index.js';
+export { JwtOnceError } from '../../src/errors.js';
+export type { Claim } from '../../src/options.js';
+export type { GuardOptions } from '../../src/request-guard.js';

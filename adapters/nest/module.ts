@@ -1,7 +1,7 @@
 // JwtOnceModule: forRoot / forRootAsync, shaped like @nestjs/throttler's module.
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ConfigError } from '../../src/index.js';
+import { ConfigError } from '../../src/errors.js';
 import { createJwtOnceCore, type JwtOnceCore } from './core.js';
 import { JwtOnceExceptionFilter } from './exception.js';
 import { JwtOnceGuard } from './guard.js';
@@ -64,12 +64,16 @@ export class JwtOnceModule {
    *
    * @param options `{ useFactory, inject, imports }`
    * @example
-   * JwtOnceModule.forRootAsync({ inject: [ConfigService], useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('LINK_SECRET'), algorithms: ['HS256'] }) });
+   * JwtOnceModule.forRootAsync({
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('LINK_SECRET'), algorithms: ['HS256'] }),
+   * });
    */
   static forRootAsync(options: JwtOnceAsyncOptions): DynamicModule {
     if (options === null || typeof options !== 'object' || typeof options.useFactory !== 'function') {
       throw new ConfigError(
-        'JwtOnceModule.forRootAsync() needs { useFactory } returning the options, e.g. { useFactory: () => ({ secret, algorithms: ["HS256"] }) }',
+        'JwtOnceModule.forRootAsync() needs { useFactory } returning the options, ' +
+          'e.g. { useFactory: () => ({ secret, algorithms: ["HS256"] }) }',
       );
     }
     return dynamicModule(

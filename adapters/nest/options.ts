@@ -1,6 +1,8 @@
 // The options of jwt-once/nest: the core's GuardOptions, for Nest's request (Express or Fastify).
 import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
-import type { Claim, GuardOptions, JwtPayload } from '../../src/index.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import type { Claim } from '../../src/options.js';
+import type { GuardOptions } from '../../src/request-guard.js';
 
 /**
  * The request a Nest guard sees on either platform: Express's `Request` or

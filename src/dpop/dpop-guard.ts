@@ -60,7 +60,12 @@ export function dpopAccessToken(authorization: string | undefined): string | und
  *
  * @example
  * const guard = createDpopGuard<Request>({ store });
- * const proof = await guard.check(req, { method: req.method, url, proof: req.headersDistinct.dpop, authorization: req.headers.authorization });
+ * const proof = await guard.check(req, {
+ *   method: req.method,
+ *   url,
+ *   proof: req.headersDistinct.dpop,
+ *   authorization: req.headers.authorization,
+ * });
  */
 export function createDpopGuard<Req>(options: DpopGuardOptions<Req> = {}, adapterOptionNames: readonly string[] = []): DpopGuard<Req> {
   if (options === null || typeof options !== 'object') throw new ConfigError('DPoP options must be an object');

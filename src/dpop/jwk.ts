@@ -33,7 +33,7 @@ const KEY_TYPE_OF_ALG: Record<string, { kty: string; crv?: string }> = {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** The smallest RSA modulus accepted, in bits (RFC 7518 s3.3 and s3.5: 2048 or larger). */
-export const MIN_RSA_MODULUS_BITS = 2048;
+const MIN_RSA_MODULUS_BITS = 2048;
 
 /**
  * Checks that `jwk` is a public EC or RSA key usable with `alg`: a JSON

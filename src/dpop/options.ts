@@ -120,7 +120,7 @@ export interface DpopProof {
 }
 
 /** The checked options. */
-export interface ResolvedDpopOptions {
+interface ResolvedDpopOptions {
   algorithms: readonly string[];
   /** `iatWindow + clockTolerance`, in seconds. */
   window: number;

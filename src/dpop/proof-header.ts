@@ -3,7 +3,7 @@ import { DpopProofError } from '../errors.js';
 import { checkPublicJwk, jwkPublicKey, jwkThumbprint, type PublicJwk } from './jwk.js';
 
 /** What a proof's protected header yields once checked: the key to verify with, and its thumbprint. */
-export interface ProofHeader {
+interface ProofHeader {
   header: Record<string, unknown>;
   alg: string;
   jwk: PublicJwk;

@@ -17,7 +17,7 @@ const HOST = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5})
  * isHost('[::1]:3000') // true
  * isHost('127.0.0.1:3000/token?') // false: the rest would become the path
  */
-export function isHost(host: unknown): host is string {
+function isHost(host: unknown): host is string {
   if (typeof host !== 'string') return false;
   const match = HOST.exec(host);
   return match !== null && (match[1] === undefined || Number(match[1]) <= 65535);

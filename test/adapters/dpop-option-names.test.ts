@@ -1,11 +1,11 @@
 // DPoP options are name-checked like the JWT options: a mistyped name is a
 // ConfigError at creation that suggests the closest one, on every dpopOnce
 // and on the framework-free checker; the adapter's own names are accepted.
-import { dpopOnce as expressDpop } from '../../adapters/express-dpop.js';
-import { dpopOnce as fastifyDpop } from '../../adapters/fastify-dpop.js';
-import { dpopOnce as honoDpop } from '../../adapters/hono-dpop.js';
-import { dpopOnce as koaDpop } from '../../adapters/koa-dpop.js';
-import { createDpopChecker } from '../../adapters/dpop.js';
+import { dpopOnce as expressDpop } from '../../adapters/express/dpop-once.js';
+import { dpopOnce as fastifyDpop } from '../../adapters/fastify/dpop-once.js';
+import { dpopOnce as honoDpop } from '../../adapters/hono/dpop-once.js';
+import { dpopOnce as koaDpop } from '../../adapters/koa/dpop-once.js';
+import { createDpopChecker } from '../../src/dpop/index.js';
 import { MemoryStore } from '../../src/index.js';
 
 const store = new MemoryStore();

@@ -3,7 +3,7 @@
 // the client gets an answer (never a reset or a hang), a failure never reaches
 // the route handler, and no promise rejects unhandled (Node's own `process`).
 import { runInNewContext } from 'node:vm';
-import { checkDpopProof } from '../../adapters/dpop.js';
+import { checkDpopProof } from '../../src/dpop/index.js';
 import { claimToken, JwtOnceError, MemoryStore } from '../../src/index.js';
 import { dpopKey, proofClaims, signProof } from '../helpers/dpop.js';
 import type { AnyOptions, Served } from '../helpers/frameworks.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { jwtOnce as koaJwtOnce, routeScope as koaRouteScope } from '../../adapters/koa.js';
+import { jwtOnce as koaJwtOnce, routeScope as koaRouteScope } from '../../adapters/koa/index.js';
 import { MemoryStore } from '../../src/index.js';
 import { FRAMEWORKS, type AnyOptions, type Served } from '../helpers/frameworks.js';
 import { bodyOf, listen, presentWithEachMethod, withBearer } from '../helpers/http.js';

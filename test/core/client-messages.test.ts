@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import { claimToken, errorResponse, InvalidTokenError, JwtOnceError, MemoryStore, type ClaimOptions } from '../../src/index.js';
 import { describeVerifyError } from '../../src/verify-error.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

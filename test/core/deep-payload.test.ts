@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { jwtOnce, type JwtOnceRequest } from '../../adapters/express.js';
+import { jwtOnce, type JwtOnceRequest } from '../../adapters/express/index.js';
 import { claimToken, claimVerified, createVerifiedClaimer, JwtOnceError, MemoryStore, type JwtPayload } from '../../src/index.js';
 import { sameJson } from '../../src/same-json.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

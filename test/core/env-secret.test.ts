@@ -1,4 +1,4 @@
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import { claimToken, ConfigError, createRequestGuard, MemoryStore, type GuardOptions } from '../../src/index.js';
 import { codeOf } from '../helpers/outcome.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';

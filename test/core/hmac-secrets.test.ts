@@ -2,7 +2,7 @@ import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import {
   ConfigError,
   createClaimer,

@@ -1,7 +1,7 @@
 import Keyv from 'keyv';
-import { jwtOnce as expressJwtOnce } from '../../adapters/express.js';
-import { jwtOnce as honoJwtOnce } from '../../adapters/hono.js';
-import { jwtOnce as koaJwtOnce } from '../../adapters/koa.js';
+import { jwtOnce as expressJwtOnce } from '../../adapters/express/index.js';
+import { jwtOnce as honoJwtOnce } from '../../adapters/hono/index.js';
+import { jwtOnce as koaJwtOnce } from '../../adapters/koa/index.js';
 import {
   claimToken,
   ConfigError,

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -25,17 +25,21 @@ function exportedNames(source: string): string[] {
 /** The API reference page: its export tables list every public name. */
 const reference = read('docs/reference/api.md');
 
-/** Every public entry: the main one and each adapter (each is a subpath export). */
-const entries = [
-  'src/index.ts',
-  ...readdirSync(join(root, 'adapters'))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => `adapters/${f}`),
-  // An adapter in a folder of its own (adapters/nest/) has its entry in index.ts.
-  ...readdirSync(join(root, 'adapters'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(root, 'adapters', d.name, 'index.ts')))
-    .map((d) => `adapters/${d.name}/index.ts`),
-];
+/**
+ * Every public entry: the source file behind each subpath package.json `exports` names
+ * (`./dist/cjs/adapters/koa/index.js` is `adapters/koa/index.ts`).
+ */
+const { exports: exported } = JSON.parse(read('package.json')) as { exports: Record<string, string | { require: { default: string } }> };
+const entries = Object.values(exported)
+  .filter((target) => typeof target !== 'string')
+  .map((target) => target.require.default.replace(/^\.\/dist\/cjs\/(.+)\.js$/, '$1.ts'));
+
+it('finds an entry for every subpath export', () => {
+  expect(entries).toEqual(
+    expect.arrayContaining(['src/index.ts', 'src/dpop/index.ts', 'adapters/express/index.ts', 'adapters/web/index.ts']),
+  );
+  expect(entries.every((entry) => existsSync(join(root, entry)))).toBe(true);
+});
 
 it.each(entries)('docs/reference/api.md lists every export of %s', (entry) => {
   const names = exportedNames(read(entry));

@@ -15,10 +15,10 @@ import { Hono } from 'hono';
 import Fastify from 'fastify';
 import jsonwebtoken from 'jsonwebtoken';
 import KoaClass from 'koa';
-import * as expressAdapter from '../../adapters/express.js';
-import * as fastifyAdapter from '../../adapters/fastify.js';
-import * as honoAdapter from '../../adapters/hono.js';
-import * as koaAdapter from '../../adapters/koa.js';
+import * as expressAdapter from '../../adapters/express/index.js';
+import * as fastifyAdapter from '../../adapters/fastify/index.js';
+import * as honoAdapter from '../../adapters/hono/index.js';
+import * as koaAdapter from '../../adapters/koa/index.js';
 import { claimToken, ReusedTokenError } from '../../src/index.js';
 import { listen, withBearer } from '../helpers/http.js';
 import {

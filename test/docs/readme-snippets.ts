@@ -41,19 +41,19 @@ import Keyv from 'keyv';
 import type KoaClass from 'koa';
 import type { Middleware } from 'koa';
 import koaJwt from 'koa-jwt';
-import type * as expressAdapter from '../../adapters/express.js';
-import { type JwtOnceRequest } from '../../adapters/express.js';
-import type * as honoAdapter from '../../adapters/hono.js';
-import type * as koaAdapter from '../../adapters/koa.js';
+import type * as expressAdapter from '../../adapters/express/index.js';
+import { type JwtOnceRequest } from '../../adapters/express/index.js';
+import type * as honoAdapter from '../../adapters/hono/index.js';
+import type * as koaAdapter from '../../adapters/koa/index.js';
 import fastifyJwt from '@fastify/jwt';
 import KeyvPostgres from '@keyv/postgres';
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import type { IncomingMessage, Server } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import type * as fastifyAdapter from '../../adapters/fastify.js';
-import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify.js';
-import { createDpopChecker } from '../../adapters/dpop.js';
-import { createWebGuard, withJwtOnce } from '../../adapters/web.js';
+import type * as fastifyAdapter from '../../adapters/fastify/index.js';
+import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify/index.js';
+import { createDpopChecker } from '../../src/dpop/index.js';
+import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
 import {
   claimToken,
   closeStores,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createDpopChecker, jwkThumbprint, type DpopOptions, type DpopRequest } from '../../adapters/dpop.js';
+import { createDpopChecker, jwkThumbprint, type DpopOptions, type DpopRequest } from '../../src/dpop/index.js';
 import { MemoryStore } from '../../src/index.js';
 import { dpopKey, HTU, proofClaims, signProof, type DpopKey } from '../helpers/dpop.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { createDpopChecker } from '../../adapters/dpop.js';
+import { createDpopChecker } from '../../src/dpop/index.js';
 import { closeStores, MemoryStore, openStore, RedisClaimStore, type ClaimStore } from '../../src/index.js';
 import { dpopKey, HTU, signProof } from '../helpers/dpop.js';
 import { codeOf, failOnUnhandledRejections } from '../helpers/outcome.js';

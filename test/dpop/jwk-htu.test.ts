@@ -1,4 +1,4 @@
-import { checkPublicJwk, jwkThumbprint, normalizeHtu, requestTarget } from '../../adapters/dpop.js';
+import { checkPublicJwk, jwkThumbprint, normalizeHtu, requestTarget } from '../../src/dpop/index.js';
 
 describe('jwkThumbprint (RFC 7638)', () => {
   it('gives the RFC 7638 s3.1 example thumbprint, whatever the member order and extra members', () => {

@@ -3,8 +3,8 @@
 // that rejects fails the request, never lets the proof through.
 import { createServer } from 'node:http';
 import express from 'express';
-import { createDpopChecker, errorResponse, type DpopNonceOptions, type JwtOnceError } from '../../adapters/dpop.js';
-import { dpopOnce } from '../../adapters/express-dpop.js';
+import { createDpopChecker, errorResponse, type DpopNonceOptions, type JwtOnceError } from '../../src/dpop/index.js';
+import { dpopOnce } from '../../adapters/express/dpop-once.js';
 import { MemoryStore } from '../../src/index.js';
 import { dpopKey, HTU, proofClaims, signProof } from '../helpers/dpop.js';
 import { listen } from '../helpers/http.js';

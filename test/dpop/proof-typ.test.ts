@@ -7,7 +7,7 @@
 // exactly dpop+jwt"): every client library sends that spelling, and explicit
 // typing (RFC 8725 s3.11) gains nothing from accepting variants. The variants
 // are tested below so that the choice cannot change unnoticed.
-import { createDpopChecker, type DpopOptions } from '../../adapters/dpop.js';
+import { createDpopChecker, type DpopOptions } from '../../src/dpop/index.js';
 import { MemoryStore } from '../../src/index.js';
 import { dpopKey, HTU, proofClaims, signProof } from '../helpers/dpop.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

@@ -2,7 +2,7 @@
 // (jsonwebtoken checks the key size only when signing, never when verifying).
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createDpopChecker, type DpopAlgorithm } from '../../adapters/dpop.js';
+import { createDpopChecker, type DpopAlgorithm } from '../../src/dpop/index.js';
 import { MemoryStore } from '../../src/index.js';
 import { HTU, proofClaims } from '../helpers/dpop.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

@@ -172,7 +172,7 @@ describe('examples', () => {
 
   it('runs from the scratch project: jwt-once is the installed package, not the sources', () => {
     const resolved = spawnSync(process.execPath, ['-p', "require.resolve('jwt-once/express')"], { cwd: project!, encoding: 'utf8' });
-    expect(resolved.stdout.trim()).toBe(join(project!, 'node_modules/jwt-once/dist/cjs/adapters/express.js'));
+    expect(resolved.stdout.trim()).toBe(join(project!, 'node_modules/jwt-once/dist/cjs/adapters/express/index.js'));
     expect(project!.startsWith(ROOT)).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import express, { type Request, type Response } from 'express';
 import Keyv from 'keyv';
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import {
   closeStores,
   createClaimer,

@@ -1,7 +1,7 @@
 // Property tests over the DPoP checker: whatever a client sends, the answer is
 // a coded 4xx refusal or a pass that every RFC 9449 s4.3 check allows.
 import fc from 'fast-check';
-import { createDpopChecker, normalizeHtu } from '../../adapters/dpop.js';
+import { createDpopChecker, normalizeHtu } from '../../src/dpop/index.js';
 import { JwtOnceError, MemoryStore } from '../../src/index.js';
 import { dpopKey, HTU, signProof } from '../helpers/dpop.js';
 import { failOnUnhandledRejections } from '../helpers/outcome.js';

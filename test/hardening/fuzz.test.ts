@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
-import { jwtOnce, type JwtOnceRequest } from '../../adapters/express.js';
+import { jwtOnce, type JwtOnceRequest } from '../../adapters/express/index.js';
 import type { JwtHeader } from 'jsonwebtoken';
 import { createClaimer, InvalidTokenError, type ClaimOptions } from '../../src/index.js';
 import { bodyOf, listen, withBearer } from '../helpers/http.js';

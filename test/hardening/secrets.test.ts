@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import express, { type Request, type Response } from 'express';
 import jwt from 'jsonwebtoken';
 import Keyv from 'keyv';
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import { createClaimer, JwtOnceError, MemoryStore, type ClaimEvent, type ClaimOptions, type ClaimStore } from '../../src/index.js';
 import { listen } from '../helpers/http.js';
 import { NOW, NOW_S, rsaKeys } from '../helpers/tokens.js';

@@ -7,11 +7,11 @@ import Router from '@koa/router';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
-import { createDpopChecker, errorResponse, JwtOnceError, type DpopGuardOptions } from '../../adapters/dpop.js';
-import { dpopOnce as expressDpop } from '../../adapters/express-dpop.js';
-import { dpopOnce as fastifyDpop } from '../../adapters/fastify-dpop.js';
-import { dpopOnce as honoDpop, type DpopOnceVariables } from '../../adapters/hono-dpop.js';
-import { dpopOnce as koaDpop, type DpopOnceState } from '../../adapters/koa-dpop.js';
+import { createDpopChecker, errorResponse, JwtOnceError, type DpopGuardOptions } from '../../src/dpop/index.js';
+import { dpopOnce as expressDpop } from '../../adapters/express/dpop-once.js';
+import { dpopOnce as fastifyDpop } from '../../adapters/fastify/dpop-once.js';
+import { dpopOnce as honoDpop, type DpopOnceVariables } from '../../adapters/hono/dpop-once.js';
+import { dpopOnce as koaDpop, type DpopOnceState } from '../../adapters/koa/dpop-once.js';
 import { EXPRESS_VERSIONS } from './express-versions.js';
 import { listen } from './http.js';
 

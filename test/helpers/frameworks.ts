@@ -4,9 +4,9 @@ import Router from '@koa/router';
 import type { NextFunction, Request, Response as ExpressResponse } from 'express';
 import { Hono } from 'hono';
 import Koa from 'koa';
-import * as expressAdapter from '../../adapters/express.js';
-import * as honoAdapter from '../../adapters/hono.js';
-import * as koaAdapter from '../../adapters/koa.js';
+import * as expressAdapter from '../../adapters/express/index.js';
+import * as honoAdapter from '../../adapters/hono/index.js';
+import * as koaAdapter from '../../adapters/koa/index.js';
 import { EXPRESS_VERSIONS } from './express-versions.js';
 import { listen } from './http.js';
 

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
-import { dpopOnce as fastifyDpop, jwtOnce as fastifyJwtOnce, jwtOncePlugin } from '../../adapters/fastify.js';
-import { createWebGuard, withJwtOnce } from '../../adapters/web.js';
+import { dpopOnce as fastifyDpop, jwtOnce as fastifyJwtOnce, jwtOncePlugin } from '../../adapters/fastify/index.js';
+import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
 import { codeOf, FRAMEWORKS, statusOf, type AnyOptions, type Served } from './frameworks.js';
 import { listen } from './http.js';
 

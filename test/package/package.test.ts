@@ -288,7 +288,7 @@ describe('the package packed from a clean clone', () => {
       for (const name of forbidden.filter((n) => n.startsWith('@keyv/')))
         expect(existsSync(join(project, 'node_modules', name))).toBe(false);
       const inputs = await bundleForWorkers(join(edge, 'entry.mjs'), join(edge, 'worker.mjs'), forbidden);
-      for (const file of ['node_modules/jwt-once/dist/cjs/src/index.js', 'node_modules/jwt-once/dist/esm/adapters/hono.js']) {
+      for (const file of ['node_modules/jwt-once/dist/cjs/src/index.js', 'node_modules/jwt-once/dist/esm/adapters/hono/index.js']) {
         expect(inputs.filter((input) => input.endsWith(file))).toHaveLength(1);
       }
       expect(inputs.filter((input) => forbidden.some((name) => input.includes(`node_modules/${name}/`)))).toEqual([]);

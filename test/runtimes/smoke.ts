@@ -19,13 +19,13 @@ import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { Hono } from 'hono';
 import type { Claim, ClaimOptions, ClaimStore } from '../../src/index.js';
-import type { JwtOnceVariables } from '../../adapters/hono.js';
+import type { JwtOnceVariables } from '../../adapters/hono/index.js';
 
 type Core = typeof import('../../src/index.js');
-type HonoAdapter = typeof import('../../adapters/hono.js');
+type HonoAdapter = typeof import('../../adapters/hono/index.js');
 type Handler = (request: Request) => Response | Promise<Response>;
 type WebGuardResult = { ok: true; claim: Claim } | { ok: false; response: Response };
-/** The API of jwt-once/web (adapters/web.ts), written against its agreed signature. */
+/** The API of jwt-once/web (adapters/web/index.ts), written against its agreed signature. */
 interface WebAdapter {
   createWebGuard(options: object): (request: Request) => Promise<WebGuardResult>;
   withJwtOnce(
@@ -197,7 +197,7 @@ async function honoChecks(core: Core, adapter: HonoAdapter): Promise<void> {
 }
 
 async function webChecks(core: Core): Promise<void> {
-  const web = await built<WebAdapter>('adapters/web.js');
+  const web = await built<WebAdapter>('adapters/web/index.js');
   const options = { secret: SECRET, algorithms: ['HS256'], store: new core.MemoryStore() };
   const guard = web.createWebGuard(options);
   await check('web: createWebGuard gives the claim once, then the refusal as a Response', async () => {
@@ -254,7 +254,7 @@ async function redisChecks(core: Core): Promise<void> {
 async function main(): Promise<void> {
   console.log(`smoke (${runtime}): the built package in ${join(ROOT, 'dist/esm')}`);
   const core = await built<Core>('src/index.js');
-  const hono = await built<HonoAdapter>('adapters/hono.js');
+  const hono = await built<HonoAdapter>('adapters/hono/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'jwt-once-smoke-'));
   try {
     await coreChecks(core, 'memory://', 'memory://');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import { jwtOnce } from '../../adapters/express.js';
+import { jwtOnce } from '../../adapters/express/index.js';
 import { claimToken, closeStores, MemoryStore, openStore, SqliteClaimStore, StoreError } from '../../src/index.js';
 import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
 

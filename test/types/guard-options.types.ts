@@ -2,11 +2,11 @@
 // each `@ts-expect-error` line must be a type error, each other line must type-check.
 // With a `secret` in code, `algorithms` is required; with no `secret` key the environment supplies both.
 import type { Request } from 'express';
-import { jwtOnce as expressJwtOnce } from '../../adapters/express.js';
-import { jwtOnce as koaJwtOnce } from '../../adapters/koa.js';
-import { jwtOnce as honoJwtOnce } from '../../adapters/hono.js';
-import { jwtOnce as fastifyJwtOnce } from '../../adapters/fastify.js';
-import { createWebGuard, withJwtOnce } from '../../adapters/web.js';
+import { jwtOnce as expressJwtOnce } from '../../adapters/express/index.js';
+import { jwtOnce as koaJwtOnce } from '../../adapters/koa/index.js';
+import { jwtOnce as honoJwtOnce } from '../../adapters/hono/index.js';
+import { jwtOnce as fastifyJwtOnce } from '../../adapters/fastify/index.js';
+import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
 import { createRequestGuard, type GuardOptions } from '../../src/index.js';
 
 declare const secret: string;

@@ -10,7 +10,7 @@ import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
-import { createDpopChecker } from '../../../adapters/dpop.js';
+import { createDpopChecker } from '../../../src/dpop/index.js';
 import { JwtOnceError, RedisClaimStore, SqliteClaimStore, type ClaimStore } from '../../../src/index.js';
 
 const [kind, target, namespace, proofsFile, nowArg] = process.argv.slice(2);

@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import express from 'express';
-import { jwtOnce } from '../../../adapters/express.js';
+import { jwtOnce } from '../../../adapters/express/index.js';
 import { closeStores, createClaimer, JwtOnceError } from '../../../src/index.js';
 import { HS_SECRET, NOW } from '../../helpers/tokens.js';
 

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import KeyvPostgres from '@keyv/postgres';
 import express from 'express';
-import { jwtOnce } from '../../../adapters/express.js';
+import { jwtOnce } from '../../../adapters/express/index.js';
 import Keyv from 'keyv';
 import { Client } from 'pg';
 import { claimToken, closeStores, openStore, PostgresClaimStore, ReusedTokenError, StoreError } from '../../../src/index.js';

@@ -2,10 +2,10 @@ import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import koaJwt from 'koa-jwt';
-import { jwtOnce, routeScope, type KoaJwtOnceOptions } from '../../adapters/koa.js';
-import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
-import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
-import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
+import { jwtOnce, routeScope, type KoaJwtOnceOptions } from '../../../adapters/koa/index.js';
+import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../../src/index.js';
+import { bodyOf, expectReusedAnswer, listen, withBearer } from '../../helpers/http.js';
+import { HS_SECRET, hsToken, NOW, NOW_S } from '../../helpers/tokens.js';
 
 async function serve(configure: (app: Koa, router: Router) => void) {
   const app = new Koa();

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { createWebGuard, withJwtOnce, type WebJwtOnceOptions } from '../../adapters/web.js';
-import { claimToken, MemoryStore, type Claim, type ClaimEvent, type ClaimStore } from '../../src/index.js';
-import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
-import { failOnUnhandledRejections } from '../helpers/outcome.js';
-import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { createWebGuard, withJwtOnce, type WebJwtOnceOptions } from '../../../adapters/web/index.js';
+import { claimToken, MemoryStore, type Claim, type ClaimEvent, type ClaimStore } from '../../../src/index.js';
+import { bodyOf, expectReusedAnswer, listen, withBearer } from '../../helpers/http.js';
+import { failOnUnhandledRejections } from '../../helpers/outcome.js';
+import { HS_SECRET, hsToken, NOW } from '../../helpers/tokens.js';
 
 failOnUnhandledRejections();
 

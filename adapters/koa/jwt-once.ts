@@ -1,10 +1,12 @@
 import { METHODS } from 'node:http';
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
-import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/koa.js';
-import { noRouteMatched, routeLabel, sharedMethods } from '../src/route-scope.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import type { Claim } from '../../src/options.js';
+import { createRequestGuard, type GuardOptions } from '../../src/request-guard.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
+import { noRouteMatched, routeLabel, sharedMethods } from '../../src/route-scope.js';
 
 /** What `jwtOnce` puts on `ctx.state` when it lets a request through. */
 export interface JwtOnceState {
@@ -131,7 +133,3 @@ export function jwtOnce(options?: KoaJwtOnceOptions): Middleware<JwtOnceState> {
     return undefined;
   };
 }
-
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type DpopOnceState, type KoaDpopOptions } from './koa-dpop.js';

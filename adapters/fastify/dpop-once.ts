@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
-import type { DpopProof } from '../src/dpop/options.js';
-import { requestUrl } from '../src/dpop/request-url.js';
-import type { JwtOnceError } from '../src/errors.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/fastify.js';
+import { createDpopGuard, type DpopGuardOptions } from '../../src/dpop/dpop-guard.js';
+import type { DpopProof } from '../../src/dpop/options.js';
+import { requestUrl } from '../../src/dpop/request-url.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,5 +74,3 @@ export function dpopOnce(options: FastifyDpopOptions = {}): onRequestHookHandler
     return undefined;
   };
 }
-
-export type { DpopGuardOptions, DpopProof };

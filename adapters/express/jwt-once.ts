@@ -1,10 +1,12 @@
 import { METHODS } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { expressMiddleware, sendRefusal } from './refusal/express.js';
-import { ANY_METHOD, foldMountPath, noRouteMatched, routeLabel } from '../src/route-scope.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import type { Claim } from '../../src/options.js';
+import { createRequestGuard, type GuardOptions } from '../../src/request-guard.js';
+import { refuse } from '../../src/refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal.js';
+import { ANY_METHOD, foldMountPath, noRouteMatched, routeLabel } from '../../src/route-scope.js';
 
 /** The request after `jwtOnce` let it through. */
 export type JwtOnceRequest = Request & {
@@ -119,7 +121,3 @@ export function jwtOnce(options?: ExpressJwtOnceOptions): RequestHandler {
 
   return expressMiddleware('jwtOnceMiddleware', guarded);
 }
-
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type DpopOnceRequest, type ExpressDpopOptions } from './express-dpop.js';

@@ -1,7 +1,9 @@
 // Only Web-standard types (Request, Response, Headers) in the signatures:
 // the same code serves Node, Bun, Deno, Workers and Next.js route handlers.
-import { ConfigError, createRequestGuard, type Claim, type GuardOptions, type JwtOnceError, type RequestGuard } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
+import { ConfigError, type JwtOnceError } from '../../src/errors.js';
+import type { Claim } from '../../src/options.js';
+import { createRequestGuard, type GuardOptions, type RequestGuard } from '../../src/request-guard.js';
+import { refuse } from '../../src/refusal.js';
 
 /** Options of {@link createWebGuard} and {@link withJwtOnce}. Functions of the request receive the `Request`. */
 export type WebJwtOnceOptions = GuardOptions<Request> & {
@@ -118,6 +120,3 @@ export function withJwtOnce<Args extends unknown[]>(
     return response;
   };
 }
-
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';

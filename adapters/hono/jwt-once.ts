@@ -1,9 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { JwtPayload } from '../src/jwt-types.js';
-import { createRequestGuard, type Claim, type GuardOptions, type JwtOnceError } from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/hono.js';
-import { ANY_METHOD, noRouteMatched, routeLabel } from '../src/route-scope.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import type { Claim } from '../../src/options.js';
+import { createRequestGuard, type GuardOptions } from '../../src/request-guard.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
+import { ANY_METHOD, noRouteMatched, routeLabel } from '../../src/route-scope.js';
 
 /** The variables `jwtOnce` sets: `c.get('jwtPayload')` (the hono/jwt convention) and `c.get('jwtOnce')`. */
 export type JwtOnceVariables = {
@@ -112,7 +114,3 @@ export function jwtOnce(options?: HonoJwtOnceOptions): MiddlewareHandler<{ Varia
     return undefined;
   };
 }
-
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type DpopOnceVariables, type HonoDpopOptions } from './hono-dpop.js';

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
-import type { DpopProof } from '../src/dpop/options.js';
-import type { JwtOnceError } from '../src/errors.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/hono.js';
+import { createDpopGuard, type DpopGuardOptions } from '../../src/dpop/dpop-guard.js';
+import type { DpopProof } from '../../src/dpop/options.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
 
 /** The variable `dpopOnce` sets: `c.get('dpop')`. */
 export type DpopOnceVariables = {
@@ -57,5 +57,3 @@ export function dpopOnce(options: HonoDpopOptions = {}): MiddlewareHandler<{ Var
     return next();
   };
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -4,10 +4,10 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { jwt as honoJwt } from 'hono/jwt';
 import jwt from 'jsonwebtoken';
-import { jwtOnce, routeScope, type HonoJwtOnceOptions, type JwtOnceVariables } from '../../adapters/hono.js';
-import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
-import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
-import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { jwtOnce, routeScope, type HonoJwtOnceOptions, type JwtOnceVariables } from '../../../adapters/hono/index.js';
+import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../../src/index.js';
+import { bodyOf, expectReusedAnswer, listen, withBearer } from '../../helpers/http.js';
+import { HS_SECRET, hsToken, NOW } from '../../helpers/tokens.js';
 
 function opts(extra: Partial<HonoJwtOnceOptions> = {}): HonoJwtOnceOptions {
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };

@@ -1,17 +1,12 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
-import {
-  ConfigError,
-  createRequestGuard,
-  type Claim,
-  type GuardOptions,
-  type JwtPayload,
-  type JwtOnceError,
-  type RequestGuard,
-} from '../src/index.js';
-import { refuse } from '../src/refusal.js';
-import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../src/route-scope.js';
-import { isThenable } from '../src/thenable.js';
-import { sendRefusal } from './refusal/fastify.js';
+import { ConfigError, type JwtOnceError } from '../../src/errors.js';
+import type { JwtPayload } from '../../src/jwt-types.js';
+import type { Claim } from '../../src/options.js';
+import { createRequestGuard, type GuardOptions, type RequestGuard } from '../../src/request-guard.js';
+import { refuse } from '../../src/refusal.js';
+import { ANY_METHOD, methodsLabel, noRouteMatched, routeLabel } from '../../src/route-scope.js';
+import { isThenable } from '../../src/thenable.js';
+import { sendRefusal } from './refusal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -235,7 +230,3 @@ export const jwtOncePlugin: FastifyPluginCallback<FastifyJwtOnceOptions> = Objec
   [Symbol.for('fastify.display-name')]: 'jwt-once',
   [Symbol.for('plugin-meta')]: { fastify: '5.x', name: 'jwt-once' },
 });
-
-export type { Claim, GuardOptions } from '../src/index.js';
-export { JwtOnceError } from '../src/index.js';
-export { dpopOnce, type FastifyDpopOptions } from './fastify-dpop.js';

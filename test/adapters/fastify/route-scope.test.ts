@@ -1,10 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { routeScope, jwtOnce, type JwtOnceHook } from '../../adapters/fastify.js';
-import { MemoryStore } from '../../src/index.js';
-import { bodyOf, presentWithEachMethod, withBearer } from '../helpers/http.js';
-import { failOnUnhandledRejections } from '../helpers/outcome.js';
-import { percentEncodings, spellings } from '../helpers/spellings.js';
-import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { routeScope, jwtOnce, type JwtOnceHook } from '../../../adapters/fastify/index.js';
+import { MemoryStore } from '../../../src/index.js';
+import { bodyOf, presentWithEachMethod, withBearer } from '../../helpers/http.js';
+import { failOnUnhandledRejections } from '../../helpers/outcome.js';
+import { percentEncodings, spellings } from '../../helpers/spellings.js';
+import { HS_SECRET, hsToken, NOW } from '../../helpers/tokens.js';
 
 failOnUnhandledRejections();
 

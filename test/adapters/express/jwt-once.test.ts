@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { jwtOnce, routeScope, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../adapters/express.js';
+import { jwtOnce, routeScope, type JwtOnceRequest, type ExpressJwtOnceOptions } from '../../../adapters/express/index.js';
 import { expressjwt } from 'express-jwt';
-import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
-import { EXPRESS_VERSIONS } from '../helpers/express-versions.js';
-import { bodyOf, expectReusedAnswer, listen, withBearer } from '../helpers/http.js';
-import { failOnUnhandledRejections } from '../helpers/outcome.js';
-import { HS_SECRET, hsToken, NOW, NOW_S } from '../helpers/tokens.js';
+import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../../src/index.js';
+import { EXPRESS_VERSIONS } from '../../helpers/express-versions.js';
+import { bodyOf, expectReusedAnswer, listen, withBearer } from '../../helpers/http.js';
+import { failOnUnhandledRejections } from '../../helpers/outcome.js';
+import { HS_SECRET, hsToken, NOW, NOW_S } from '../../helpers/tokens.js';
 
 function opts(extra: Partial<ExpressJwtOnceOptions> = {}): ExpressJwtOnceOptions {
   return { secret: HS_SECRET, algorithms: ['HS256'], store: new MemoryStore(), now: () => NOW, ...extra };

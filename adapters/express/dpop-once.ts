@@ -1,10 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
-import type { DpopProof } from '../src/dpop/options.js';
-import { requestUrl } from '../src/dpop/request-url.js';
-import type { JwtOnceError } from '../src/errors.js';
-import { refuse } from '../src/refusal.js';
-import { expressMiddleware, sendRefusal } from './refusal/express.js';
+import { createDpopGuard, type DpopGuardOptions } from '../../src/dpop/dpop-guard.js';
+import type { DpopProof } from '../../src/dpop/options.js';
+import { requestUrl } from '../../src/dpop/request-url.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import { refuse } from '../../src/refusal.js';
+import { expressMiddleware, sendRefusal } from './refusal.js';
 
 /** The request after `dpopOnce` let it through. */
 export type DpopOnceRequest = Request & {
@@ -67,5 +67,3 @@ export function dpopOnce(options: ExpressDpopOptions = {}): RequestHandler {
 
   return expressMiddleware('dpopOnceMiddleware', guarded);
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -1,10 +1,10 @@
 import type { Context, Middleware, Next, ParameterizedContext } from 'koa';
-import { createDpopGuard, type DpopGuardOptions } from '../src/dpop/dpop-guard.js';
-import type { DpopProof } from '../src/dpop/options.js';
-import { requestUrl } from '../src/dpop/request-url.js';
-import type { JwtOnceError } from '../src/errors.js';
-import { refuse } from '../src/refusal.js';
-import { sendRefusal } from './refusal/koa.js';
+import { createDpopGuard, type DpopGuardOptions } from '../../src/dpop/dpop-guard.js';
+import type { DpopProof } from '../../src/dpop/options.js';
+import { requestUrl } from '../../src/dpop/request-url.js';
+import type { JwtOnceError } from '../../src/errors.js';
+import { refuse } from '../../src/refusal.js';
+import { sendRefusal } from './refusal.js';
 
 /** What `dpopOnce` puts on `ctx.state`. */
 export interface DpopOnceState {
@@ -63,5 +63,3 @@ export function dpopOnce(options: KoaDpopOptions = {}): Middleware<DpopOnceState
     return next();
   };
 }
-
-export type { DpopGuardOptions, DpopProof };

@@ -1,11 +1,11 @@
 import fastifyJwt from '@fastify/jwt';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import jwt from 'jsonwebtoken';
-import { jwtOnce, jwtOncePlugin, type FastifyJwtOnceOptions, type JwtOnceRequest } from '../../adapters/fastify.js';
-import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../src/index.js';
-import { bodyOf, expectReusedAnswer, withBearer } from '../helpers/http.js';
-import { failOnUnhandledRejections } from '../helpers/outcome.js';
-import { HS_SECRET, hsToken, NOW } from '../helpers/tokens.js';
+import { jwtOnce, jwtOncePlugin, type FastifyJwtOnceOptions, type JwtOnceRequest } from '../../../adapters/fastify/index.js';
+import { claimToken, MemoryStore, type ClaimEvent, type ClaimStore } from '../../../src/index.js';
+import { bodyOf, expectReusedAnswer, withBearer } from '../../helpers/http.js';
+import { failOnUnhandledRejections } from '../../helpers/outcome.js';
+import { HS_SECRET, hsToken, NOW } from '../../helpers/tokens.js';
 
 failOnUnhandledRejections();
 
