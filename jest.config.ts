@@ -22,7 +22,10 @@ const config: Config = {
         },
       },
     ],
+    // jose ships ES modules only: compiled to CommonJS for jest (Node 20's jest cannot require(esm)).
+    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'CommonJS', target: 'ES2022' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   // Sources import with ESM-style '.js' extensions; map them back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30_000,

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop]
+// npm run bench [-- --quick] [-- --only=core,memory,redis,sqlite,postgres,http,dpop,jose]
 // Runs every scenario, prints medians and ratios, and rewrites BENCHMARKS.md
 // (from bench/BENCHMARKS.template.md) and bench/claims-per-store.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { runCore } from './core.js';
 import { runDpop } from './dpop.js';
 import { args, fmtRatio, log, rows, skipped, storeRates, type Row } from './harness.js';
 import { runHttp } from './http.js';
+import { runJose } from './jose.js';
 import { runMemory } from './memory.js';
 import { runPostgres } from './postgres.js';
 import { runRedis } from './redis.js';
@@ -21,6 +22,7 @@ const scenarios: [string, () => Promise<void>][] = [
   ['http', runHttp],
   ['memory', runMemory],
   ['dpop', runDpop],
+  ['jose', runJose],
 ];
 
 const ROOT = join(__dirname, '..');

@@ -1,6 +1,7 @@
 export { claimToken, createClaimer, type Claimer } from './claim-token.js';
 export { claimVerified, createVerifiedClaimer, type VerifiedClaimer } from './claim-verified.js';
-export type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions } from './options.js';
+export type { Claim, ClaimContext, ClaimEvent, ClaimOptions, VerifiedClaimOptions, VerifierAlgorithm } from './options.js';
+export type { TokenVerifier, VerifiedJws, VerifyChecks } from './token-verifier.js';
 export type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 export {
   ConfigError,

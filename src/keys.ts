@@ -5,8 +5,12 @@ import { SUPPORTED_ALGORITHMS } from './supported-algorithms.js';
 import { ConfigError, InvalidTokenError } from './errors.js';
 import { hmacSecretProblem, minHmacSecretBytes, type HmacSecretRules } from './hmac-secret.js';
 
-/** Checks the algorithm list once, at creation. */
-export function checkAlgorithms(algorithms: unknown): Algorithm[] {
+/**
+ * Checks the algorithm list once, at creation.
+ *
+ * @param extra algorithms a `verifier` adds to jsonwebtoken's (e.g. `EdDSA`), and its name for messages.
+ */
+export function checkAlgorithms(algorithms: unknown, extra?: { name: string; algorithms: readonly string[] }): Algorithm[] {
   if (algorithms === undefined || algorithms === null || (Array.isArray(algorithms) && algorithms.length === 0)) {
     throw new ConfigError(
       "`algorithms` is required: a non-empty array of the algorithms your tokens are signed with, e.g. { algorithms: ['HS256'] }",
@@ -20,8 +24,15 @@ export function checkAlgorithms(algorithms: unknown): Algorithm[] {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
       throw new ConfigError("`algorithms` must not include 'none': unsigned tokens cannot be verified (RFC 8725 s3.1)");
     }
-    if (!SUPPORTED_ALGORITHMS.includes(alg as Algorithm)) {
-      throw new ConfigError(`unsupported algorithm ${JSON.stringify(alg)}; use one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
+    if (!SUPPORTED_ALGORITHMS.includes(alg as Algorithm) && !(extra?.algorithms.includes(alg as string) ?? false)) {
+      if (alg === 'EdDSA' || alg === 'Ed25519') {
+        throw new ConfigError(
+          `${alg} needs a verifier that has it: jsonwebtoken has no EdDSA. ` +
+            "Add `verifier: joseVerifier` (import { joseVerifier } from 'jwt-once/jose')",
+        );
+      }
+      const known = [...SUPPORTED_ALGORITHMS, ...(extra?.algorithms ?? [])];
+      throw new ConfigError(`unsupported algorithm ${JSON.stringify(alg)}; use one of ${known.join(', ')}`);
     }
   }
   const symmetric = algorithms.some((a: string) => a.startsWith('HS'));

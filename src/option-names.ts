@@ -12,6 +12,7 @@ export const CLAIM_OPTION_NAMES = [
   'secret',
   'algorithms',
   'allowShortHmacSecret',
+  'verifier',
   'issuer',
   'audience',
   'subject',

@@ -2,6 +2,10 @@ import type { Algorithm, JwtHeader, JwtPayload } from './jwt-types.js';
 import type { StoreError } from './errors.js';
 import type { KeyInput, SecretResolver } from './key-input.js';
 import type { StoreOption } from './stores/resolve-store.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** Algorithms only a `verifier` such as `joseVerifier` checks (jsonwebtoken has no EdDSA). */
+export type VerifierAlgorithm = 'EdDSA' | 'Ed25519';
 
 /** What the `onClaim` and `onReplay` hooks receive. Never the token. */
 export interface ClaimEvent {
@@ -36,8 +40,23 @@ export interface ClaimOptions {
    * Required. Strings are turned into a `KeyObject` once, at creation.
    */
   secret: KeyInput | SecretResolver;
-  /** Accepted algorithms. Required and non-empty; `none` is refused. */
-  algorithms: readonly Algorithm[];
+  /**
+   * Accepted algorithms. Required and non-empty; `none` is refused. `EdDSA`
+   * (and `Ed25519`) need a `verifier` that has them, such as `joseVerifier`.
+   */
+  algorithms: readonly (Algorithm | VerifierAlgorithm)[];
+  /**
+   * Verifies signatures and registered claims instead of jsonwebtoken: e.g.
+   * `joseVerifier` from `jwt-once/jose` (the `jose` package, WebCrypto on every
+   * runtime) for EdDSA tokens, or for RSA-PSS in workerd. The replay key, the
+   * claim and every other check stay jwt-once's: a token has the same replay
+   * key whichever verifier checked it.
+   * @default jsonwebtoken
+   * @example
+   * import { joseVerifier } from 'jwt-once/jose';
+   * claimToken(token, { secret: ed25519PublicPem, algorithms: ['EdDSA'], verifier: joseVerifier });
+   */
+  verifier?: TokenVerifier;
   /**
    * **Unsafe.** Accept an HMAC secret shorter than the hash output (RFC 7518
    * s3.2: 32 bytes for HS256, 48 for HS384, 64 for HS512; with several HS*
@@ -116,7 +135,10 @@ export interface ClaimOptions {
  * {@link ClaimOptions} without the verification settings, which belong to the
  * verifier in front of jwt-once.
  */
-export type VerifiedClaimOptions = Omit<ClaimOptions, 'secret' | 'algorithms' | 'allowShortHmacSecret' | 'issuer' | 'audience' | 'subject'>;
+export type VerifiedClaimOptions = Omit<
+  ClaimOptions,
+  'secret' | 'algorithms' | 'allowShortHmacSecret' | 'issuer' | 'audience' | 'subject' | 'verifier'
+>;
 
 /** A successful claim. */
 export interface Claim {

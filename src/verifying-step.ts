@@ -7,6 +7,7 @@ import { ConfigError, InvalidTokenError, JwtOnceError } from './errors.js';
 import type { SecretResolver } from './key-input.js';
 import { checkAlgorithms, keyRules, prepareKey, ResolvedKeyCache } from './keys.js';
 import type { ClaimContext, ClaimOptions } from './options.js';
+import { checkVerifier, verifyWithVerifier } from './verifier-step.js';
 import { describeVerifyError } from './verify-error.js';
 
 // The verification both `createClaimer` and `createTokenPeeker` run before their step:
@@ -32,7 +33,8 @@ export function createVerifyingStep<R>(
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options are required: { secret, algorithms }');
   }
-  const algorithms = checkAlgorithms(options.algorithms);
+  const verifier = checkVerifier(options.verifier, options.audience);
+  const algorithms = checkAlgorithms(options.algorithms, verifier);
   const { allowShortHmacSecret = false } = options;
   if (typeof allowShortHmacSecret !== 'boolean') throw new ConfigError('`allowShortHmacSecret` must be a boolean');
   const rules = keyRules(algorithms, allowShortHmacSecret);
@@ -101,6 +103,23 @@ export function createVerifyingStep<R>(
     }
   }
 
+  if (verifier !== undefined) {
+    const checks = {
+      algorithms,
+      clockTolerance,
+      ...(options.issuer !== undefined && { issuer: options.issuer }),
+      ...(options.audience !== undefined && { audience: options.audience as string | string[] }),
+      ...(options.subject !== undefined && { subject: options.subject }),
+      ...(maxAge !== undefined && { maxAge }),
+    };
+    return async function claimer(token, context) {
+      checkTokenLength(token, maxTokenLength);
+      const key = staticKey ?? (await keyFor(token));
+      const now = clock();
+      const { header, payload } = await verifyWithVerifier(verifier, token, key, { ...checks, now });
+      return afterVerify(token, header, payload, now, context);
+    };
+  }
   if (staticKey === undefined) {
     return async function claimer(token, context) {
       checkTokenLength(token, maxTokenLength);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Algorithm, Jwt, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type { Algorithm, JwtPayload, VerifyOptions } from 'jsonwebtoken';
+import type { JwtHeader } from '../jwt-types.js';
 import { prepareClaimStep } from '../claim-step.js';
 import {
   ConfigError,
@@ -8,6 +9,7 @@ import {
   DpopProofError,
   ExpiredTokenError,
   InvalidTokenError,
+  JwtOnceError,
   ReusedDpopProofError,
   ReusedTokenError,
 } from '../errors.js';
@@ -68,7 +70,7 @@ function ath(accessToken: string): string {
  */
 export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
   const resolved = resolveDpopOptions(options, checkOrigin);
-  const { algorithms, window, clockTolerance, origin, nonce, maxProofLength, maxJtiLength } = resolved;
+  const { algorithms, verifier, window, clockTolerance, origin, nonce, maxProofLength, maxJtiLength } = resolved;
   // The claim step bounds the claim: no `exp` needed, `maxAge: 0` and a tolerance of the whole
   // window hold it until iat + window (+ its margin), and refuse an iat beyond now + window.
   const step = prepareClaimStep({
@@ -89,27 +91,52 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
   const targets = new Map<string, string | undefined>();
   const verifyOptions: VerifyOptions & { complete: true } = { algorithms: [], complete: true, clockTolerance };
 
-  /** Checks 1 to 9, 11 and 12: everything synchronous. */
-  function checkSync(rawProof: Parameters<DpopChecker>[0], request: DpopRequest, now: number) {
+  /** Checks 1, 2, 4, 5 and 7: one proof, its header, its key. */
+  function parseProof(rawProof: Parameters<DpopChecker>[0], request: DpopRequest) {
     if (typeof request !== 'object' || request === null || typeof request.method !== 'string' || typeof request.url !== 'string') {
       throw new ConfigError('checkDpopProof needs the request as { method, url }');
     }
     const proof = oneProof(rawProof, maxProofLength);
-    const { alg, jwk, thumbprint, key: publicKey } = headers.get(proof);
-    let verified: Jwt;
+    return { proof, ...headers.get(proof) };
+  }
+
+  type Parsed = ReturnType<typeof parseProof>;
+
+  /** Check 6 with jsonwebtoken, synchronously. */
+  function verifySync({ proof, alg, key }: Parsed, now: number): { header: JwtHeader; payload: unknown } {
     try {
       verifyOptions.algorithms = [alg as Algorithm];
       verifyOptions.clockTimestamp = Math.floor(now / 1000);
-      verified = verify(proof, publicKey, verifyOptions);
+      return verify(proof, key, verifyOptions);
     } catch (err) {
       if (err instanceof DpopProofError) throw err;
       const reason = err instanceof JsonWebTokenError ? err.message : 'the proof is malformed';
       throw new DpopProofError(`The DPoP proof does not verify: ${reason}`);
     }
-    const payload = verified.payload;
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  }
+
+  /** Check 6 with the configured `verifier` (e.g. jose, for EdDSA). */
+  async function verifyAsync({ proof, alg, key }: Parsed, now: number): Promise<{ header: JwtHeader; payload: unknown }> {
+    try {
+      return await verifier!.verify(proof, key, { algorithms: [alg], clockTolerance, now });
+    } catch (err) {
+      // The verifier's texts speak of a token: keep the reason after "invalid: ", never its cause.
+      const reason = err instanceof JwtOnceError ? /invalid: (.+)$/.exec(err.message)?.[1] : undefined;
+      throw new DpopProofError(`The DPoP proof does not verify: ${reason ?? 'the proof is invalid'}`);
+    }
+  }
+
+  /** Checks 3, 8, 9, 11 and 12 on a verified proof. */
+  function checkClaims(
+    { proof, jwk, thumbprint }: Parsed,
+    verified: { header: JwtHeader; payload: unknown },
+    request: DpopRequest,
+    now: number,
+  ) {
+    if (typeof verified.payload !== 'object' || verified.payload === null || Array.isArray(verified.payload)) {
       throw new DpopProofError('The DPoP proof payload is not a JSON object');
     }
+    const payload = verified.payload as JwtPayload;
     const { jti, htm, htu, iat } = payload as JwtPayload & { htm?: unknown; htu?: unknown };
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > maxJtiLength) {
       throw new DpopProofError(`The DPoP proof jti must be a non-empty string of at most ${maxJtiLength} characters`);
@@ -145,7 +172,7 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     return { proof, header: verified.header, jwk, payload: payload as JwtPayload, thumbprint, htu: proofHtu, key };
   }
 
-  type Checked = ReturnType<typeof checkSync>;
+  type Checked = ReturnType<typeof checkClaims>;
 
   function claim(checked: Checked, request: DpopRequest, now: number): Promise<DpopProof> {
     const { proof, header, jwk, payload, thumbprint, htu, key } = checked;
@@ -175,16 +202,26 @@ export function createDpopChecker(options: DpopOptions = {}): DpopChecker {
     return claim(checked, request, now);
   }
 
+  function proceed(checked: Checked, request: DpopRequest, now: number): Promise<DpopProof> {
+    return nonce === undefined ? claim(checked, request, now) : checkNonce(checked, request, now);
+  }
+
+  async function checkWithVerifier(parsed: Parsed, request: DpopRequest, now: number): Promise<DpopProof> {
+    return proceed(checkClaims(parsed, await verifyAsync(parsed, now), request, now), request, now);
+  }
+
   return function dpopChecker(rawProof, request) {
     let now: number;
     let checked: Checked;
     try {
       now = step.clock();
-      checked = checkSync(rawProof, request, now);
+      const parsed = parseProof(rawProof, request);
+      if (verifier !== undefined) return checkWithVerifier(parsed, request, now);
+      checked = checkClaims(parsed, verifySync(parsed, now), request, now);
     } catch (err) {
       return Promise.reject(err);
     }
-    return nonce === undefined ? claim(checked, request, now) : checkNonce(checked, request, now);
+    return proceed(checked, request, now);
   };
 }
 

@@ -15,6 +15,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const REQUIRED_MEMBERS: Record<string, readonly string[]> = {
   EC: ['crv', 'kty', 'x', 'y'],
   RSA: ['e', 'kty', 'n'],
+  OKP: ['crv', 'kty', 'x'],
 };
 
 /** The key type and curve each accepted algorithm needs. */
@@ -28,6 +29,9 @@ const KEY_TYPE_OF_ALG: Record<string, { kty: string; crv?: string }> = {
   PS256: { kty: 'RSA' },
   PS384: { kty: 'RSA' },
   PS512: { kty: 'RSA' },
+  // RFC 8037 (EdDSA) and RFC 9864 (Ed25519): only with a verifier that has them, see DpopOptions.verifier.
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
 };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -36,7 +40,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MIN_RSA_MODULUS_BITS = 2048;
 
 /**
- * Checks that `jwk` is a public EC or RSA key usable with `alg`: a JSON
+ * Checks that `jwk` is a public EC, RSA or OKP (Ed25519) key usable with `alg`: a JSON
  * object, no private member, every required member a non-empty base64url
  * string (the curve a name), and the key type and curve matching `alg`.
  *

@@ -4,9 +4,14 @@ import { checkNumber, checkOptionNames } from '../option-checks.js';
 import type { Unlisted } from '../option-names.js';
 import type { Claim, ClaimOptions } from '../options.js';
 import type { PublicJwk } from './public-jwk.js';
+import type { TokenVerifier } from '../token-verifier.js';
+import { checkVerifier } from '../verifier-step.js';
 
-/** Algorithms a DPoP proof may be signed with: asymmetric ones jsonwebtoken verifies. No EdDSA: jsonwebtoken has none. */
-export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';
+/**
+ * Algorithms a DPoP proof may be signed with: asymmetric ones. `EdDSA` and
+ * `Ed25519` (Ed25519 keys) need a `verifier` that has them, such as `joseVerifier`.
+ */
+export type DpopAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'EdDSA' | 'Ed25519';
 
 const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 
@@ -32,11 +37,17 @@ export interface DpopNonceOptions {
 /** Options of {@link createDpopChecker} and {@link checkDpopProof}. */
 export interface DpopOptions extends Pick<ClaimOptions, 'store' | 'allowNonAtomicStore' | 'storeTimeout' | 'onClaim' | 'onReplay' | 'now'> {
   /**
-   * Accepted proof algorithms. Asymmetric only; `EdDSA` is not available
-   * (jsonwebtoken, which verifies the proofs, has no EdDSA).
+   * Accepted proof algorithms. Asymmetric only; `EdDSA` (Ed25519 keys) needs
+   * a `verifier` that has it, such as `joseVerifier` (jsonwebtoken has no EdDSA).
    * @default ['ES256', 'RS256', 'PS256']
    */
   algorithms?: readonly DpopAlgorithm[];
+  /**
+   * Verifies proof signatures instead of jsonwebtoken, e.g. `joseVerifier`
+   * from `jwt-once/jose` for EdDSA proofs. Every RFC 9449 check stays jwt-once's.
+   * @default jsonwebtoken
+   */
+  verifier?: TokenVerifier;
   /** Seconds a proof's `iat` may lie before or after now (RFC 9449 s11.1). @default 60 */
   iatWindow?: number;
   /** Extra seconds of clock skew, added to `iatWindow` on both sides and to how long a proof is held. @default 0 */
@@ -74,6 +85,7 @@ export const DPOP_OPTION_NAMES = [
   'onReplay',
   'now',
   'algorithms',
+  'verifier',
   'iatWindow',
   'clockTolerance',
   'origin',
@@ -122,6 +134,7 @@ export interface DpopProof {
 /** The checked options. */
 interface ResolvedDpopOptions {
   algorithms: readonly string[];
+  verifier: TokenVerifier | undefined;
   /** `iatWindow + clockTolerance`, in seconds. */
   window: number;
   clockTolerance: number;
@@ -131,19 +144,21 @@ interface ResolvedDpopOptions {
   maxJtiLength: number;
 }
 
-/** Checks the algorithm allow-list once: non-empty, asymmetric, no EdDSA. */
-function checkDpopAlgorithms(algorithms: unknown): readonly string[] {
+/** Checks the algorithm allow-list once: non-empty, asymmetric, EdDSA only with a verifier that has it. */
+function checkDpopAlgorithms(algorithms: unknown, verifier: TokenVerifier | undefined): readonly string[] {
   if (algorithms === undefined) return DEFAULT_DPOP_ALGORITHMS;
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
     throw new ConfigError("`algorithms` must be a non-empty list such as ['ES256', 'RS256', 'PS256']");
   }
   for (const alg of algorithms) {
-    if (alg === 'EdDSA' || alg === 'Ed25519' || alg === 'Ed448') {
+    if (alg === 'Ed448') throw new ConfigError('Ed448 proofs are not supported; use EdDSA (Ed25519), ES256, RS256 or PS256');
+    if ((alg === 'EdDSA' || alg === 'Ed25519') && !(verifier?.algorithms.includes(alg) ?? false)) {
       throw new ConfigError(
-        'EdDSA is not available: jsonwebtoken, which jwt-once verifies proofs with, has no EdDSA. Use ES256, RS256 or PS256',
+        `${alg} needs a verifier that has it: jsonwebtoken has no EdDSA. Add \`verifier: joseVerifier\` ` +
+          "(import { joseVerifier } from 'jwt-once/jose'), or use ES256, RS256 or PS256",
       );
     }
-    if (!DPOP_ALGORITHMS.includes(alg as string)) {
+    if (!DPOP_ALGORITHMS.includes(alg as string) && !(verifier?.algorithms.includes(alg as string) ?? false)) {
       throw new ConfigError(`DPoP proofs need an asymmetric algorithm; ${JSON.stringify(alg)} is not one of ${DPOP_ALGORITHMS.join(', ')}`);
     }
   }
@@ -172,8 +187,10 @@ export function resolveDpopOptions(options: DpopOptions, checkOrigin: (origin: u
   const seconds = { min: 0, unit: 'seconds' };
   const iatWindow = checkNumber('`iatWindow`', options.iatWindow, 60, { min: 1, unit: 'seconds' });
   const clockTolerance = checkNumber('`clockTolerance`', options.clockTolerance, 0, seconds);
+  const verifier = checkVerifier(options.verifier, undefined);
   return {
-    algorithms: checkDpopAlgorithms(options.algorithms),
+    algorithms: checkDpopAlgorithms(options.algorithms, verifier),
+    verifier,
     window: iatWindow + clockTolerance,
     clockTolerance,
     origin: checkOrigin(options.origin),

@@ -54,6 +54,7 @@ import type * as fastifyAdapter from '../../adapters/fastify/index.js';
 import { type JwtOnceRequest as FastifyJwtOnceRequest } from '../../adapters/fastify/index.js';
 import { createDpopChecker } from '../../src/dpop/index.js';
 import { createWebGuard, withJwtOnce } from '../../adapters/web/index.js';
+import { joseVerifier } from '../../src/jose/index.js';
 import {
   claimToken,
   closeStores,
@@ -331,6 +332,15 @@ export function ownStore() {
     },
   };
   return { store, claims };
+}
+
+/** docs/guides/jose.md: an EdDSA-signed device login (test/jose/adapters.test.ts runs it on every framework). */
+export function joseDeviceLogin(app: express.Express, { jwtOnce }: typeof expressAdapter) {
+  app.post(
+    '/device-login',
+    jwtOnce({ secret: process.env.ED25519_PUBLIC_KEY_PEM!, algorithms: ['EdDSA'], verifier: joseVerifier }),
+    (req: JwtOnceRequest, res) => res.json({ device: req.auth?.sub }),
+  );
 }
 
 /** Stand-ins for @nestjs/config, which the NestJS page's forRootAsync snippet imports. */

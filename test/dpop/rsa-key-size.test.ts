@@ -25,7 +25,7 @@ function rsaKey(bits: number) {
 function proof(bits: number, alg: DpopAlgorithm): string {
   const { privateKey, jwk } = rsaKey(bits);
   return jwt.sign(proofClaims(), privateKey, {
-    algorithm: alg,
+    algorithm: alg as jwt.Algorithm,
     header: { alg, typ: 'dpop+jwt', jwk } as jwt.JwtHeader,
     allowInsecureKeySizes: true,
   });

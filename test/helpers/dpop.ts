@@ -1,7 +1,7 @@
 import { constants, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { NOW_S } from './tokens.js';
 
-export type ProofAlg = 'ES256' | 'RS256' | 'PS256';
+export type ProofAlg = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
 
 export interface DpopKey {
   alg: ProofAlg;
@@ -12,7 +12,12 @@ export interface DpopKey {
 
 /** A fresh key pair for `alg`, made with node:crypto. */
 export function dpopKey(alg: ProofAlg = 'ES256'): DpopKey {
-  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { alg, privateKey: pair.privateKey, jwk: pair.publicKey.export({ format: 'jwk' }) as Record<string, string> };
 }
 
@@ -34,6 +39,7 @@ export function signProof(key: DpopKey, claims: Record<string, unknown> = proofC
   if (signAlg === 'ES256') signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   else if (signAlg === 'PS256')
     signature = sign('sha256', Buffer.from(input), { key: key.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  else if (signAlg === 'EdDSA') signature = sign(null, Buffer.from(input), key.privateKey);
   else signature = sign('sha256', Buffer.from(input), key.privateKey);
   return `${input}.${signature.toString('base64url')}`;
 }
