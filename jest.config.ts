@@ -17,6 +17,8 @@ const config: Config = {
           esModuleInterop: true,
           target: 'ES2022',
           strict: true,
+          // Nest's decorators (test/adapters/nest): TypeScript's legacy decorators, no design-type metadata.
+          experimentalDecorators: true,
         },
       },
     ],

@@ -8,6 +8,29 @@
  * written, from the packed package.
  */
 import Router from '@koa/router';
+import {
+  Catch,
+  Controller,
+  Get,
+  Module,
+  Post,
+  Req,
+  UseGuards,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type Type,
+} from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard, PassportModule } from '@nestjs/passport';
+import type { Response as ExpressResponse } from 'express';
+import {
+  JwtOnceGuard,
+  JwtOnceHttpException,
+  JwtOnceModule,
+  Once,
+  SkipOnce,
+  type JwtOnceRequest as NestJwtOnceRequest,
+} from '../../adapters/nest/index.js';
 import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import express, { type Express, type Request as ExpressRequest, type RequestHandler } from 'express';
 import type { serve as honoServe } from '@hono/node-server';
@@ -442,4 +465,85 @@ export function observability(
   const telemetry = jwtOnceTelemetry(); // { meterProvider?, tracerProvider?, spans? }
   process.on('SIGTERM', () => telemetry.stop());
   return guard;
+}
+
+/** Stand-ins for @nestjs/config, which the NestJS page's forRootAsync snippet imports. */
+@Module({})
+class ConfigModule {}
+class ConfigService {
+  getOrThrow(name: string): string {
+    const value = process.env[name];
+    if (value === undefined) throw new Error(`${name} is not set`);
+    return value;
+  }
+}
+
+/** docs/adapters/nest.md: the module with a global guard, and @Once/@SkipOnce routes. Returns the module class. */
+export function nestGlobalGuard() {
+  type JwtOnceRequest = NestJwtOnceRequest;
+  @Controller()
+  class LoginController {
+    @Post('magic-login')
+    @Once({ scope: 'magic-login' })
+    login(@Req() req: JwtOnceRequest) {
+      return { user: req.jwtOnce.payload.sub };
+    }
+
+    @Get('health')
+    @SkipOnce()
+    health() {
+      return 'ok';
+    }
+  }
+
+  @Module({
+    imports: [JwtOnceModule.forRoot({ secret: process.env.LINK_SECRET!, algorithms: ['HS256'], store: process.env.JWT_ONCE_STORE })],
+    controllers: [LoginController],
+    providers: [{ provide: APP_GUARD, useClass: JwtOnceGuard }], // or @UseGuards(JwtOnceGuard) where needed
+  })
+  class AppModule {}
+  return AppModule;
+}
+
+/** docs/adapters/nest.md: options from a factory. */
+export function nestAsync() {
+  return JwtOnceModule.forRootAsync({
+    imports: [ConfigModule],
+    inject: [ConfigService],
+    useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('LINK_SECRET'), algorithms: ['HS256'] }),
+  });
+}
+
+/** docs/adapters/nest.md: behind passport-jwt's AuthGuard('jwt'); `JwtStrategy` is the app's passport-jwt strategy. */
+export function nestBehindPassport(JwtStrategy: Type) {
+  type JwtOnceRequest = NestJwtOnceRequest;
+  @Controller('transfers')
+  @UseGuards(AuthGuard('jwt'), JwtOnceGuard)
+  class TransferController {
+    @Post()
+    transfer(@Req() req: JwtOnceRequest) {
+      return { by: req.jwtOnce.payload.sub };
+    }
+  }
+
+  @Module({
+    imports: [PassportModule, JwtOnceModule.forRoot({ verifiedPayload: (req) => req.user, store: process.env.JWT_ONCE_STORE })],
+    controllers: [TransferController],
+    providers: [JwtStrategy],
+  })
+  class TransferModule {}
+  return TransferModule;
+}
+
+/** docs/adapters/nest.md: a filter of the app's own for refusals (Express platform). */
+export function nestRefusalFilter() {
+  type Response = ExpressResponse;
+  @Catch(JwtOnceHttpException)
+  class RefusalFilter implements ExceptionFilter {
+    catch(exception: JwtOnceHttpException, host: ArgumentsHost) {
+      const res = host.switchToHttp().getResponse<Response>(); // Express's
+      res.status(exception.getStatus()).set(exception.answer.headers).json({ error: exception.refusal.code });
+    }
+  }
+  return RefusalFilter;
 }

@@ -4,7 +4,7 @@
 // resolves to the built package, not to the sources. Then checks over real
 // HTTP that a token passes once and is refused on replay.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { freePort } from '../helpers/http.js';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,8 @@ beforeAll(() => {
   installTarball(project, tarball);
   const packages = FILES.flatMap((file) => installLine(source(file)) ?? []).filter((name) => name !== 'jwt-once');
   linkFromRoot(project, [...new Set(packages), 'tsx']);
+  // Nest's decorators (examples/nest.ts) are TypeScript's legacy ones: what `nest new` puts in tsconfig.json, read by tsx.
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { experimentalDecorators: true } }));
   mkdirSync(join(project, 'examples'));
   for (const file of FILES) copyFileSync(join(EXAMPLES, file), join(project, 'examples', file));
 }, 300_000);
@@ -180,6 +182,7 @@ describe('examples', () => {
     ['hono.ts', ['/magic-login', '/transfer']],
     ['fastify.ts', ['/magic-login', '/transfer', '/pay']],
     ['web.ts', ['/magic-login', '/confirm']],
+    ['nest.ts', ['/magic-login', '/pay']],
   ])('%s passes a token once and refuses its replay', async (file, paths) => {
     running = await start(file);
     expect(running.output()).toContain(`http://127.0.0.1:${running.port}/magic-login`);

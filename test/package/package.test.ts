@@ -192,6 +192,26 @@ describe('the package packed from a clean clone', () => {
       expressImportReplay: 401,
     });
     expect(results.replayOutcome).toBe('ERR_JWT_ONCE_REUSED');
+    for (const loaded of ['esm', 'cjs'] as const) {
+      expect(results.subpaths['jwt-once/nest']![loaded]).toEqual(
+        expect.arrayContaining(['JwtOnceModule', 'JwtOnceGuard', 'Once', 'SkipOnce', 'JwtOnceExceptionFilter', 'JwtOnceHttpException']),
+      );
+    }
+  });
+
+  it('guards a CommonJS Nest app with jwt-once/nest from require, and the replay in one from import is refused (one state)', () => {
+    linkFromRoot(project, ['@nestjs/platform-express']);
+    copyFileSync(join(__dirname, 'fixtures/nest-app.mjs'), join(project, 'nest-app.mjs'));
+    const results = JSON.parse(run(process.execPath, ['nest-app.mjs'], { cwd: project })) as Record<string, unknown>;
+    expect(results).toEqual({
+      sameExports: true,
+      requireFirst: { status: 200, challenge: null, code: null },
+      importReplay: {
+        status: 401,
+        challenge: 'Bearer error="invalid_token", error_description="The token has already been used"',
+        code: 'ERR_JWT_ONCE_REUSED',
+      },
+    });
   });
 
   it('jwt-once/testing from the tarball, both ways, under node --test: the contract passes on the memory store; it loads no runner', () => {
