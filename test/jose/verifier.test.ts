@@ -37,15 +37,14 @@ function edToken(claims: Record<string, unknown> = {}, key: KeyObject = ed.priva
   return new SignJWT({ iat: NOW_S, exp: NOW_S + 300, ...claims }).setProtectedHeader({ alg }).sign(key);
 }
 
+/** jose-verified options for the Ed25519 key, on a fresh memory store. */
+function edOptions(alg: 'EdDSA' | 'Ed25519' = 'EdDSA'): ClaimOptions {
+  return { secret: edPem, algorithms: [alg], verifier: joseVerifier, store: new MemoryStore(), now: () => NOW };
+}
+
 describe('joseVerifier: EdDSA, which jsonwebtoken has not', () => {
   it('lets an EdDSA token through once and refuses its replay (401, ERR_JWT_ONCE_REUSED)', async () => {
-    const options: ClaimOptions = {
-      secret: edPem,
-      algorithms: ['EdDSA'],
-      verifier: joseVerifier,
-      store: new MemoryStore(),
-      now: () => NOW,
-    };
+    const options = edOptions();
     const token = await edToken({ sub: 'device-1', jti: 'ed-1' });
     const claim = await claimToken(token, options);
     expect(claim.payload.sub).toBe('device-1');
@@ -54,24 +53,12 @@ describe('joseVerifier: EdDSA, which jsonwebtoken has not', () => {
   });
 
   it('accepts the RFC 9864 name Ed25519 as well', async () => {
-    const options: ClaimOptions = {
-      secret: edPem,
-      algorithms: ['Ed25519'],
-      verifier: joseVerifier,
-      store: new MemoryStore(),
-      now: () => NOW,
-    };
+    const options = edOptions('Ed25519');
     expect(await outcome(claimToken(await edToken({}, ed.privateKey, 'Ed25519'), options))).toBe('passed');
   });
 
   it('lets one of 1,000 concurrent presentations of an EdDSA token through', async () => {
-    const options: ClaimOptions = {
-      secret: edPem,
-      algorithms: ['EdDSA'],
-      verifier: joseVerifier,
-      store: new MemoryStore(),
-      now: () => NOW,
-    };
+    const options = edOptions();
     const token = await edToken();
     const results = await Promise.all(Array.from({ length: 1000 }, () => outcome(claimToken(token, options))));
     expect(results.filter((r) => r === 'passed')).toHaveLength(1);
@@ -80,13 +67,7 @@ describe('joseVerifier: EdDSA, which jsonwebtoken has not', () => {
 
   it('refuses an EdDSA token signed by another key (invalid signature)', async () => {
     const other = generateKeyPairSync('ed25519');
-    const options: ClaimOptions = {
-      secret: edPem,
-      algorithms: ['EdDSA'],
-      verifier: joseVerifier,
-      store: new MemoryStore(),
-      now: () => NOW,
-    };
+    const options = edOptions();
     expect(await outcome(claimToken(await edToken({}, other.privateKey), options))).toEqual({
       code: 'ERR_JWT_ONCE_INVALID',
       status: 401,
